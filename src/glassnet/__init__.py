@@ -1,0 +1,57 @@
+"""glassnet: a neural-network library on NumPy that shows its work."""
+
+from glassnet import functional
+from glassnet.autograd import (
+    Function,
+    Tensor,
+    concatenate,
+    enable_grad,
+    get_default_dtype,
+    gradcheck,
+    is_grad_enabled,
+    matmul,
+    no_grad,
+    set_default_dtype,
+    set_grad_enabled,
+    stack,
+    tensor,
+    where,
+)
+from glassnet.errors import (
+    DTypeError,
+    GlassnetError,
+    GradcheckError,
+    GraphFreedError,
+    ModelFormatError,
+    ShapeError,
+    TrainingDiverged,
+)
+from glassnet.random import manual_seed
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DTypeError",
+    "Function",
+    "GlassnetError",
+    "GradcheckError",
+    "GraphFreedError",
+    "ModelFormatError",
+    "ShapeError",
+    "Tensor",
+    "TrainingDiverged",
+    "concatenate",
+    "enable_grad",
+    "functional",
+    "get_default_dtype",
+    "gradcheck",
+    "is_grad_enabled",
+    "manual_seed",
+    "matmul",
+    "no_grad",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "stack",
+    "tensor",
+    "where",
+]

@@ -1,0 +1,73 @@
+"""Reverse-mode differentiation: walk the graph backwards, applying each node's chain rule once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from glassnet.errors import GraphFreedError
+
+if TYPE_CHECKING:
+    from glassnet.autograd.function import Function
+    from glassnet.autograd.tensor import Tensor
+
+
+def topological_order(root: Function) -> list[Function]:
+    """The nodes reachable from ``root``, each after every node that uses its output.
+
+    Iterative depth-first search, so a graph thousands of ops deep cannot hit Python's recursion
+    limit.
+    """
+    order: list[Function] = []
+    seen = {root}
+    stack = [(root, iter(root.inputs))]
+    while stack:
+        node, parents = stack[-1]
+        for tensor in parents:
+            parent = tensor._ctx
+            if parent is not None and parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent.inputs)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    order.reverse()
+    return order
+
+
+def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf) · grad into ``.grad`` of every leaf that requires grad."""
+    order = topological_order(root._ctx)
+    pending: dict[Function, np.ndarray] = {root._ctx: grad}
+    for node in order:
+        if node.freed:
+            raise GraphFreedError(
+                "Trying to backward through the graph a second time: its saved values were freed "
+                "by the first backward(). Call backward(retain_graph=True) the first time."
+            )
+        node_grad = pending.pop(node)
+        input_grads = node.backward(node_grad)
+        for tensor, input_grad, needed in zip(node.inputs, input_grads, node.needs_input_grad):
+            if not needed or input_grad is None:
+                continue
+            if type(input_grad) is not np.ndarray:  # NumPy turns 0-d results into scalars
+                input_grad = np.asarray(input_grad)
+            parent = tensor._ctx
+            if parent is not None:
+                previous = pending.get(parent)
+                pending[parent] = input_grad if previous is None else previous + input_grad
+            elif tensor.grad is None:
+                # A gradient that is the node's own grad, or a view of one, may be shared with a
+                # sibling; the leaf must own its .grad because optimizers update it in place.
+                owned = input_grad is not node_grad and input_grad.base is None
+                if input_grad.dtype != tensor.data.dtype:
+                    input_grad = input_grad.astype(tensor.data.dtype)
+                elif not owned:
+                    input_grad = input_grad.copy()
+                tensor.grad = input_grad
+            else:
+                tensor.grad += input_grad
+        if not retain_graph:
+            node.release()

@@ -1,0 +1,73 @@
+"""The node of the graph: a ``Function`` computes its forward value and, next to it, its backward.
+
+A subclass implements ``forward(*arrays) -> array`` (saving on ``self`` exactly what backward
+needs) and ``backward(grad) -> tuple`` (one gradient per input, ``None`` where not needed). Backward
+must not modify ``grad`` or the saved arrays in place: ``gn.explain`` replays backward on the same
+node.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from glassnet.autograd.grad_mode import GRAD_MODE
+
+if TYPE_CHECKING:
+    from glassnet.autograd.tensor import Tensor
+
+
+class Function:
+    """One differentiable operation, and (once applied) a node of the graph."""
+
+    inputs: tuple[Tensor, ...] = ()
+    needs_input_grad: tuple[bool, ...] = ()
+    freed = False
+
+    def forward(self, *arrays: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        raise NotImplementedError
+
+    def __call__(self, *inputs: Tensor) -> Tensor:
+        from glassnet.autograd.tensor import Tensor
+
+        out = Tensor.__new__(Tensor)
+        data = self.forward(*[t.data for t in inputs])
+        out.data = data if type(data) is np.ndarray else np.asarray(data)
+        out.grad = None
+        out.name = None
+        if GRAD_MODE.enabled and any(t.requires_grad for t in inputs):
+            self.inputs = inputs
+            self.needs_input_grad = tuple([t.requires_grad for t in inputs])
+            out.requires_grad = True
+            out._ctx = self
+        else:
+            out.requires_grad = False
+            out._ctx = None
+        return out
+
+    def release(self) -> None:
+        """Drop the saved arrays and the links to the inputs once backward has used them."""
+        self.__dict__.clear()
+        self.freed = True
+
+    @property
+    def label(self) -> str:
+        """The op's name as the explanations print it."""
+        return type(self).__name__.lower()
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` back to ``shape``: the chain rule for NumPy broadcasting."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad

@@ -1,0 +1,159 @@
+"""Arithmetic with NumPy broadcasting: + - * / ** and @, each with its chain rule beside it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.autograd.function import Function, unbroadcast
+from glassnet.errors import ShapeError
+
+
+class Add(Function):
+    """a + b, broadcast."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a_shape, self.b_shape = a.shape, b.shape
+        return a + b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return unbroadcast(grad, self.a_shape), unbroadcast(grad, self.b_shape)
+
+
+class Sub(Function):
+    """a − b, broadcast."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a_shape, self.b_shape = a.shape, b.shape
+        return a - b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return unbroadcast(grad, self.a_shape), unbroadcast(-grad, self.b_shape)
+
+
+class Mul(Function):
+    """a · b, broadcast.  ∂/∂a = b, ∂/∂b = a."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        need_a, need_b = self.needs_input_grad
+        grad_a = unbroadcast(grad * self.b, self.a.shape) if need_a else None
+        grad_b = unbroadcast(grad * self.a, self.b.shape) if need_b else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    """a / b, broadcast.  ∂/∂a = 1/b, ∂/∂b = −a/b²."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        need_a, need_b = self.needs_input_grad
+        grad_over_b = grad / self.b
+        grad_a = unbroadcast(grad_over_b, self.a.shape) if need_a else None
+        grad_b = unbroadcast(-grad_over_b * self.a / self.b, self.b.shape) if need_b else None
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """−a."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return -a
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (-grad,)
+
+
+class PowScalar(Function):
+    """a ** p for a constant exponent p.  ∂/∂a = p·a^(p−1)."""
+
+    def __init__(self, exponent: float) -> None:
+        self.exponent = exponent
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return a**self.exponent
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        if self.exponent == 2:
+            return (grad * 2 * self.a,)
+        return (grad * self.exponent * self.a ** (self.exponent - 1),)
+
+    @property
+    def label(self) -> str:
+        return f"pow{self.exponent:g}"
+
+
+class Pow(Function):
+    """a ** b, both tensors.  ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a (defined for a > 0)."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        self.out = a**b
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        need_a, need_b = self.needs_input_grad
+        grad_a = unbroadcast(grad * self.b * self.a ** (self.b - 1), self.a.shape) if need_a else None
+        grad_b = None
+        if need_b:
+            positive = self.a > 0
+            log_a = np.log(np.where(positive, self.a, 1))  # 0·ln 0 → 0, as PyTorch does
+            grad_b = unbroadcast(grad * self.out * log_a, self.b.shape)
+        return grad_a, grad_b
+
+
+def _matmul_shapes_message(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    return (
+        f"matmul: shapes {a} and {b} are not aligned: the last dimension of the first "
+        f"({a[-1] if a else '-'}) must equal the "
+        f"{'only' if len(b) == 1 else 'second-to-last'} dimension of the second "
+        f"({b[0] if len(b) == 1 else b[-2] if b else '-'})."
+    )
+
+
+class MatMul(Function):
+    """a @ b: 1-D, 2-D and batched.  ∂/∂a = g @ bᵀ, ∂/∂b = aᵀ @ g."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ShapeError(f"matmul needs at least 1-D operands; got shapes {a.shape} and {b.shape}.")
+        inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if a.shape[-1] != inner_b:
+            raise ShapeError(_matmul_shapes_message(a.shape, b.shape))
+        self.a, self.b = a, b
+        try:
+            return a @ b
+        except ValueError as error:  # batch dimensions that do not broadcast
+            raise ShapeError(f"matmul: cannot broadcast batch shapes {a.shape} and {b.shape}.") from error
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = self.a, self.b
+        need_a, need_b = self.needs_input_grad
+        # Promote 1-D operands to matrices so one formula covers every case.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = g2 @ np.swapaxes(b2, -1, -2)
+            if a.ndim == 1:
+                grad_a = grad_a.reshape(grad_a.shape[:-2] + (-1,)).reshape(-1, a.shape[0]).sum(0)
+            else:
+                grad_a = unbroadcast(grad_a, a.shape)
+        if need_b:
+            grad_b = np.swapaxes(a2, -1, -2) @ g2
+            if b.ndim == 1:
+                grad_b = grad_b.reshape(-1, b.shape[0]).sum(0)
+            else:
+                grad_b = unbroadcast(grad_b, b.shape)
+        return grad_a, grad_b

@@ -1,0 +1,333 @@
+"""``Tensor``: a NumPy array that remembers how it was computed, so it can be differentiated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet.autograd import ops_arith, ops_reduce, ops_shape, ops_unary
+from glassnet.autograd.engine import backward as run_backward
+from glassnet.autograd.function import Function
+from glassnet.errors import DTypeError, GlassnetError, check_numeric
+
+_default_dtype: type[np.floating] = np.float32
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """The dtype floating data becomes when no dtype is given: float32 (default) or float64."""
+    global _default_dtype
+    resolved = np.dtype(dtype)
+    if resolved not in (np.float32, np.float64):
+        raise DTypeError(f"default dtype must be float32 or float64; got {resolved}.")
+    _default_dtype = resolved.type
+
+
+def get_default_dtype() -> type[np.floating]:
+    return _default_dtype
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    array = data.data if isinstance(data, Tensor) else np.asarray(data)
+    check_numeric(array, who="glassnet.tensor")
+    if dtype is not None:
+        return np.asarray(array, dtype=dtype)
+    if array.dtype.kind == "f" and array.dtype != _default_dtype:
+        return array.astype(_default_dtype)
+    return array
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    ``data`` is the ndarray, ``grad`` the accumulated gradient (same shape, or None), ``_ctx`` the
+    ``Function`` that produced it (None for leaves and for values computed without a graph).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "__weakref__")
+    __array_ufunc__ = None  # make `ndarray <op> Tensor` defer to Tensor's reflected operators
+
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ) -> None:
+        self.data = _as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DTypeError(
+                f"only floating tensors can require gradients; got dtype {self.data.dtype}."
+            )
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx: Function | None = None
+        self.name = name
+
+    # -- plain attributes -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> Function | None:
+        return self._ctx
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def item(self) -> float:
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """The same values, cut from the graph."""
+        return Tensor(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def astype(self, dtype: Any) -> Tensor:
+        if np.dtype(dtype) == self.dtype:
+            return self
+        return Tensor(self.data.astype(dtype), requires_grad=self.requires_grad)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.dtype != _default_dtype:
+            extras.append(f"dtype={self.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn={self._ctx.label}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    # -- differentiation -----------------------------------------------------------------------
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        A scalar needs no ``grad``; a non-scalar needs ``grad`` of its own shape (the vector in the
+        vector-Jacobian product).
+        """
+        if not self.requires_grad:
+            raise GlassnetError(
+                "backward() on a tensor that does not require grad: no input of its graph has "
+                "requires_grad=True (or it was computed under no_grad)."
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise GlassnetError(
+                    f"backward() without a gradient needs a scalar; this tensor has shape "
+                    f"{self.shape}. Reduce it first (e.g. loss.mean()) or pass grad= of that shape."
+                )
+            grad_array = np.ones(self.shape, dtype=self.dtype)
+        else:
+            grad_array = _as_array(grad, dtype=self.dtype)
+            if grad_array.shape != self.shape:
+                raise GlassnetError(
+                    f"backward(grad) needs grad of shape {self.shape}; got {grad_array.shape}."
+                )
+        if self._ctx is None:
+            self.grad = grad_array.copy() if self.grad is None else self.grad + grad_array
+            return
+        run_backward(self, grad_array, retain_graph=retain_graph)
+
+    # -- arithmetic -----------------------------------------------------------------------------
+    def _wrap(self, other: Any) -> Tensor:
+        if isinstance(other, Tensor):
+            return other
+        dtype = self.dtype if self.dtype.kind == "f" else None
+        return Tensor(other, dtype=dtype)
+
+    def __add__(self, other: Any) -> Tensor:
+        return ops_arith.Add()(self, self._wrap(other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops_arith.Add()(self._wrap(other), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ops_arith.Sub()(self, self._wrap(other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ops_arith.Sub()(self._wrap(other), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops_arith.Mul()(self, self._wrap(other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops_arith.Mul()(self._wrap(other), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ops_arith.Div()(self, self._wrap(other))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ops_arith.Div()(self._wrap(other), self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, (int, float)):
+            return ops_arith.PowScalar(exponent)(self)
+        return ops_arith.Pow()(self, self._wrap(exponent))
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return ops_arith.Pow()(self._wrap(base), self)
+
+    def __neg__(self) -> Tensor:
+        return ops_arith.Neg()(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return ops_arith.MatMul()(self, self._wrap(other))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return ops_arith.MatMul()(self._wrap(other), self)
+
+    # Comparisons give bool tensors outside the graph (masks for `where`).
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < _raw(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= _raw(other))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > _raw(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= _raw(other))
+
+    # -- reductions -------------------------------------------------------------------------------
+    def sum(self, axis: ops_reduce.Axis = None, keepdims: bool = False) -> Tensor:
+        return ops_reduce.Sum(axis, keepdims)(self)
+
+    def mean(self, axis: ops_reduce.Axis = None, keepdims: bool = False) -> Tensor:
+        return ops_reduce.Mean(axis, keepdims)(self)
+
+    def max(self, axis: ops_reduce.Axis = None, keepdims: bool = False) -> Tensor:
+        return ops_reduce.Max(axis, keepdims)(self)
+
+    def min(self, axis: ops_reduce.Axis = None, keepdims: bool = False) -> Tensor:
+        return ops_reduce.Min(axis, keepdims)(self)
+
+    # -- shape --------------------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops_shape.Reshape(shape)(self)
+
+    def flatten(self, start_axis: int = 0) -> Tensor:
+        return self.reshape(self.shape[:start_axis] + (-1,))
+
+    def transpose(self, *axes: int) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return ops_shape.Transpose(axes or None)(self)
+
+    @property
+    def T(self) -> Tensor:
+        return ops_shape.Transpose(None)(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return ops_shape.GetItem(_raw_index(index))(self)
+
+    # -- element-wise ---------------------------------------------------------------------------
+    def exp(self) -> Tensor:
+        return ops_unary.Exp()(self)
+
+    def log(self) -> Tensor:
+        return ops_unary.Log()(self)
+
+    def sqrt(self) -> Tensor:
+        return ops_unary.Sqrt()(self)
+
+    def abs(self) -> Tensor:
+        return ops_unary.Abs()(self)
+
+    def tanh(self) -> Tensor:
+        return ops_unary.Tanh()(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops_unary.Sigmoid()(self)
+
+    def relu(self) -> Tensor:
+        return ops_unary.ReLU()(self)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        return ops_unary.Clip(min, max)(self)
+
+    __abs__ = abs
+
+
+def _raw(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _raw_index(index: Any) -> Any:
+    if isinstance(index, tuple):
+        return tuple(_raw(part) for part in index)
+    return _raw(index)
+
+
+def tensor(
+    data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+) -> Tensor:
+    """Make a Tensor. Floating data becomes the default dtype (float32) unless ``dtype`` is given."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
+    """``value`` itself if it is a Tensor, else a constant Tensor (in ``like``'s float dtype)."""
+    if isinstance(value, Tensor):
+        return value
+    if like is not None and like.dtype.kind == "f":
+        return Tensor(value, dtype=like.dtype)
+    return Tensor(value)
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    return ops_shape.Concatenate(axis)(*[as_tensor(t) for t in tensors])
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along a new axis."""
+    return ops_shape.Stack(axis)(*[as_tensor(t) for t in tensors])
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Element-wise ``a if condition else b``, broadcast; ``condition`` is a constant mask."""
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    mask = np.asarray(_raw(condition), dtype=bool)
+    return ops_shape.Where(mask)(as_tensor(a, like), as_tensor(b, like))
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    return ops_arith.MatMul()(as_tensor(a), as_tensor(b, like=as_tensor(a)))

@@ -1,0 +1,138 @@
+"""Activation functions. Any shape -> the same shape (softmax family: along ``axis``)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet.autograd import Function, Tensor, as_tensor
+from glassnet.autograd.ops_unary import LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from glassnet.functional.special import normal_cdf, normal_pdf
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0)."""
+    return ReLU()(as_tensor(x))
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope·x."""
+    return LeakyReLU(negative_slope)(as_tensor(x))
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e⁻ˣ)."""
+    return Sigmoid()(as_tensor(x))
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh()(as_tensor(x))
+
+
+def softplus(x: Tensor) -> Tensor:
+    """ln(1 + eˣ), without overflow."""
+    return Softplus()(as_tensor(x))
+
+
+class GELU(Function):
+    """y = x·Φ(x) (exact, erf) or PyTorch's tanh approximation.  Any shape."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh'; got {approximate!r}.")
+        self.approximate = approximate
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x
+        if self.approximate == "tanh":
+            self.inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
+            self.t = np.tanh(self.inner)
+            return 0.5 * x * (1 + self.t)
+        self.cdf = normal_cdf(x)
+        return x * self.cdf
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        x = self.x
+        if self.approximate == "tanh":
+            d_inner = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x * x)
+            return (grad * (0.5 * (1 + self.t) + 0.5 * x * (1 - self.t * self.t) * d_inner),)
+        return (grad * (self.cdf + x * normal_pdf(x)),)  # (xΦ)' = Φ + xφ
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x), Φ the standard normal CDF (``approximate="tanh"``: PyTorch's tanh form)."""
+    return GELU(approximate)(as_tensor(x))
+
+
+def _logsumexp(x: np.ndarray, axis: int | tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
+    """ln Σ eˣ, shifted by the max so nothing overflows; all −inf gives −inf, not NaN."""
+    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0)
+    with np.errstate(divide="ignore"):  # log(0) = −inf is the right answer for all −inf
+        out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+class Softmax(Function):
+    """y = eˣ / Σ eˣ along axis.  ∂ᵀg = y ⊙ (g − Σ g⊙y)."""
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        shifted = np.exp(x - _logsumexp(x, self.axis, keepdims=True))
+        self.y = shifted
+        return shifted
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        y = self.y
+        return (y * (grad - np.sum(grad * y, axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """y = x − logsumexp(x) along axis.  ∂ᵀg = g − softmax(x)·Σ g."""
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.y = x - _logsumexp(x, self.axis, keepdims=True)
+        return self.y
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad - np.exp(self.y) * np.sum(grad, axis=self.axis, keepdims=True),)
+
+
+class LogSumExp(Function):
+    """y = ln Σ eˣ along axis.  ∂y/∂x = softmax(x)."""
+
+    def __init__(self, axis: int | tuple[int, ...] | None = -1, keepdims: bool = False) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x
+        self.y = _logsumexp(x, self.axis, keepdims=True)
+        return self.y if self.keepdims else np.squeeze(self.y, axis=self.axis)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        if not self.keepdims and self.axis is not None:
+            grad = np.expand_dims(grad, self.axis)
+        finite = np.isfinite(self.y)
+        softmax = np.exp(self.x - np.where(finite, self.y, 0)) * finite
+        return (grad * softmax,)
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """eˣ / Σ eˣ along axis, shifted so it never overflows."""
+    return Softmax(axis)(as_tensor(x))
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """x − logsumexp(x) along axis: log-probabilities without underflow to −inf."""
+    return LogSoftmax(axis)(as_tensor(x))
+
+
+def logsumexp(x: Tensor, axis: int | tuple[int, ...] | None = -1, keepdims: bool = False) -> Tensor:
+    """ln Σ eˣ along axis (None: all axes), shifted so it never overflows."""
+    return LogSumExp(axis, keepdims)(as_tensor(x))

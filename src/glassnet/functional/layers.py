@@ -1,0 +1,78 @@
+"""The stateless halves of layers: ``linear`` (one fused op) and ``dropout``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.autograd import Function, Tensor, as_tensor
+from glassnet.errors import ShapeError
+from glassnet.random import default_generator
+
+
+class Linear(Function):
+    """y = x @ Wᵀ + b.   x: (…, in), W: (out, in), b: (out,) -> (…, out).
+
+    One node instead of matmul, transpose and add: the backward is three products,
+    ∂x = g @ W,  ∂W = gᵀ @ x,  ∂b = Σ g over the batch — and none is computed if not needed.
+    """
+
+    def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+        if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ShapeError(
+                f"linear expects input of shape (batch, {weight.shape[1]}) for a weight of shape "
+                f"{weight.shape}; got {x.shape}."
+            )
+        self.x, self.weight = x, weight
+        out = x @ weight.T
+        if bias is not None:
+            out += bias  # in place on the fresh product: saves one temporary array
+        return out
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        need_x, need_weight, *need_bias = self.needs_input_grad
+        x = self.x
+        grad_2d = grad
+        if x.ndim != 2:  # fold leading batch axes: (…, out) -> (N, out)
+            grad_2d = grad.reshape(-1, grad.shape[-1])
+            x = x.reshape(-1, x.shape[-1])
+        grad_x = grad @ self.weight if need_x else None
+        grad_weight = grad_2d.T @ x if need_weight else None
+        if not need_bias:
+            return grad_x, grad_weight
+        grad_bias = grad_2d.sum(axis=0) if need_bias[0] else None
+        return grad_x, grad_weight, grad_bias
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weightᵀ + bias.   x: (N, in), weight: (out, in), bias: (out,) -> (N, out)."""
+    x = as_tensor(x, like=weight)
+    if bias is None:
+        return Linear()(x, weight)
+    return Linear()(x, weight, bias)
+
+
+class Dropout(Function):
+    """y = x·mask/(1 − p), mask ~ Bernoulli(1 − p) (inverted dropout).  Any shape."""
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        keep = default_generator().random(x.shape) >= self.p
+        self.scale = (keep / (1 - self.p)).astype(x.dtype)
+        return x * self.scale
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * self.scale,)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1 − p); identity if not training."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability must be between 0 and 1; got {p}.")
+    x = as_tensor(x)
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0.0
+    return Dropout(p)(x)

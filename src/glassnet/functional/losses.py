@@ -1,0 +1,273 @@
+"""Loss functions, each one fused op: the per-element loss and its derivative side by side.
+
+Shapes: regression losses take input and target of one shape; classification losses take
+logits or log-probabilities (N, C) and class indices (N,) or probabilities (N, C).
+``reduction`` is "mean" (default), "sum" or "none", as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.autograd import Function, Tensor, as_tensor
+from glassnet.errors import ShapeError
+from glassnet.functional.activations import _logsumexp
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Loss(Function):
+    """Shared reduction: forward reduces the per-element losses, backward spreads the gradient."""
+
+    def __init__(self, reduction: str) -> None:
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}.")
+        self.reduction = reduction
+
+    def reduce(self, losses: np.ndarray, count: int | None = None) -> np.ndarray:
+        self.loss_shape = losses.shape
+        self.count = losses.size if count is None else count
+        if self.reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / self.count if self.reduction == "mean" else total
+
+    def spread(self, grad: np.ndarray) -> np.ndarray:
+        """∂L/∂(per-element loss): 1/N for mean, 1 for sum, grad itself for none."""
+        if self.reduction == "none":
+            return grad
+        return grad / self.count if self.reduction == "mean" else grad
+
+
+def _check_same_shape(input: Tensor, target: Tensor, who: str) -> None:
+    if input.shape != target.shape:
+        hint = ""
+        if input.ndim == 2 and input.shape[1] == 1 and target.shape == input.shape[:1]:
+            hint = " Reshape the target with y.reshape(-1, 1)."
+        raise ShapeError(f"{who} expects target of shape {input.shape} like the input; "
+                         f"got {target.shape}.{hint}")
+
+
+class MSE(_Loss):
+    """ℓ = (x − y)².  ∂ℓ/∂x = 2(x − y) = −∂ℓ/∂y."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.diff = x - y
+        return self.reduce(self.diff * self.diff)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        grad_x = self.spread(grad) * 2 * self.diff
+        return grad_x, -grad_x
+
+
+class L1(_Loss):
+    """ℓ = |x − y|.  ∂ℓ/∂x = sign(x − y)."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.diff = x - y
+        return self.reduce(np.abs(self.diff))
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        grad_x = self.spread(grad) * np.sign(self.diff)
+        return grad_x, -grad_x
+
+
+class Huber(_Loss):
+    """ℓ = ½d² if |d| < δ else δ(|d| − ½δ), d = x − y.  ∂ℓ/∂x = d clipped to [−δ, δ]."""
+
+    def __init__(self, reduction: str, delta: float) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.diff = x - y
+        size = np.abs(self.diff)
+        quadratic = 0.5 * self.diff * self.diff
+        return self.reduce(np.where(size < self.delta, quadratic, self.delta * (size - 0.5 * self.delta)))
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        grad_x = self.spread(grad) * np.clip(self.diff, -self.delta, self.delta)
+        return grad_x, -grad_x
+
+
+class BinaryCrossEntropy(_Loss):
+    """ℓ = −[y ln p + (1 − y) ln(1 − p)], logs clamped at −100 as PyTorch does.
+
+    ∂ℓ/∂p = (p − y) / max(p(1 − p), 1e-12).
+    """
+
+    def forward(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if np.any((p < 0) | (p > 1)):
+            raise ValueError("binary_cross_entropy expects probabilities in [0, 1]; got values "
+                             f"from {p.min()} to {p.max()}. For raw scores use "
+                             "binary_cross_entropy_with_logits.")
+        self.p, self.y = p, y
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100)
+            log_not_p = np.maximum(np.log1p(-p), -100)
+        return self.reduce(-(y * log_p + (1 - y) * log_not_p))
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        p, y = self.p, self.y
+        return self.spread(grad) * (p - y) / np.maximum(p * (1 - p), 1e-12), None
+
+
+class BinaryCrossEntropyWithLogits(_Loss):
+    """ℓ = max(x, 0) − x·y + ln(1 + e^−|x|)  (= BCE of σ(x), without overflow).  ∂ℓ/∂x = σ(x) − y."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.x, self.y = x, y
+        return self.reduce(np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x))))
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        probability = 0.5 * np.tanh(0.5 * self.x) + 0.5
+        return self.spread(grad) * (probability - self.y), None
+
+
+def _class_indices(target: np.ndarray, classes: int, who: str) -> np.ndarray:
+    """Validate class indices: integers in [0, classes)."""
+    if target.dtype.kind == "f":
+        if not np.all(np.mod(target, 1) == 0):
+            raise ValueError(f"{who} expects integer class indices; got non-integer values.")
+        target = target.astype(np.int64)
+    elif target.dtype.kind not in "iu":
+        raise TypeError(f"{who} expects integer class indices; got dtype {target.dtype}.")
+    if target.size and (target.min() < 0 or target.max() >= classes):
+        raise ValueError(
+            f"{who}: class indices must be in [0, {classes}) for {classes} outputs; got values "
+            f"from {target.min()} to {target.max()}."
+        )
+    return target
+
+
+class CrossEntropy(_Loss):
+    """ℓₙ = −Σ_c qₙ꜀ · log_softmax(xₙ)꜀ with q the (smoothed) target distribution.
+
+    Logits x: (N, C); target: class indices (N,) or probabilities (N, C).
+    ∂ℓₙ/∂xₙ = softmax(xₙ)·Σq − qₙ: for class indices, softmax − onehot.
+    """
+
+    def __init__(self, reduction: str, label_smoothing: float) -> None:
+        super().__init__(reduction)
+        if not 0 <= label_smoothing <= 1:
+            raise ValueError(f"label_smoothing must be in [0, 1]; got {label_smoothing}.")
+        self.label_smoothing = label_smoothing
+
+    def forward(self, x: np.ndarray, target: np.ndarray) -> np.ndarray:
+        n, classes = x.shape
+        self.log_p = x - _logsumexp(x, 1, keepdims=True)
+        smoothing = self.label_smoothing
+        if target.ndim == 1:
+            self.indices = _class_indices(target, classes, "cross_entropy")
+            picked = -self.log_p[np.arange(n), self.indices]
+            if smoothing:
+                picked = (1 - smoothing) * picked - smoothing / classes * self.log_p.sum(axis=1)
+            self.target_distribution = None
+            return self.reduce(picked)
+        q = target if not smoothing else target * (1 - smoothing) + smoothing / classes
+        self.target_distribution = q
+        return self.reduce(-(q * self.log_p).sum(axis=1))
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        scale = self.spread(grad)
+        if self.reduction == "none":
+            scale = scale[:, None]
+        probabilities = np.exp(self.log_p)
+        q = self.target_distribution
+        if q is None:
+            smoothing = self.label_smoothing
+            if smoothing:
+                probabilities -= smoothing / probabilities.shape[1]
+            probabilities[np.arange(len(self.indices)), self.indices] -= 1 - smoothing
+            return probabilities * scale, None
+        return (probabilities * q.sum(axis=1, keepdims=True) - q) * scale, None
+
+
+class NLL(_Loss):
+    """ℓₙ = −log_probs[n, targetₙ].  ∂ℓₙ/∂log_probs = −onehot(targetₙ)."""
+
+    def forward(self, log_probs: np.ndarray, target: np.ndarray) -> np.ndarray:
+        n, classes = log_probs.shape
+        self.shape, self.dtype = log_probs.shape, log_probs.dtype
+        self.indices = _class_indices(target, classes, "nll_loss")
+        return self.reduce(-log_probs[np.arange(n), self.indices])
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        full = np.zeros(self.shape, dtype=self.dtype)
+        full[np.arange(self.shape[0]), self.indices] = -self.spread(grad)
+        return full, None
+
+
+def _pair(input: Any, target: Any, who: str, same_shape: bool = True) -> tuple[Tensor, Tensor]:
+    input = as_tensor(input)
+    target = as_tensor(target, like=input) if same_shape else as_tensor(target)
+    if same_shape:
+        _check_same_shape(input, target, who)
+    return input, target
+
+
+def _as_batch(input: Tensor, target: Tensor, who: str) -> tuple[Tensor, Tensor, bool]:
+    """Accept one sample (C,) with a scalar target, as PyTorch does; (N, C) otherwise."""
+    if input.ndim == 1:
+        return input.reshape(1, -1), target.reshape(1, *target.shape), True
+    if input.ndim != 2:
+        raise ShapeError(f"{who} expects input of shape (N, C); got {input.shape}.")
+    if target.ndim == 1 and target.shape[0] != input.shape[0]:
+        raise ShapeError(f"{who}: input has {input.shape[0]} rows but target has "
+                         f"{target.shape[0]} entries.")
+    if target.ndim == 2 and target.shape != input.shape:
+        raise ShapeError(f"{who} expects probabilities of shape {input.shape}; got {target.shape}.")
+    if target.ndim not in (1, 2):
+        raise ShapeError(f"{who} expects target (N,) of class indices or (N, C) of probabilities; "
+                         f"got {target.shape}.")
+    return input, target, False
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error (x − y)²; input and target of one shape."""
+    return MSE(reduction)(*_pair(input, target, "mse_loss"))
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error |x − y|; input and target of one shape."""
+    return L1(reduction)(*_pair(input, target, "l1_loss"))
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Squared error below delta, absolute error above it; input and target of one shape."""
+    return Huber(reduction, delta)(*_pair(input, target, "huber_loss"))
+
+
+def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """BCE on probabilities p ∈ [0, 1]; input and target of one shape."""
+    return BinaryCrossEntropy(reduction)(*_pair(input, target, "binary_cross_entropy"))
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """BCE on raw scores (logits), stable for any magnitude; input and target of one shape."""
+    pair = _pair(input, target, "binary_cross_entropy_with_logits")
+    return BinaryCrossEntropyWithLogits(reduction)(*pair)
+
+
+def cross_entropy(
+    input: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0
+) -> Tensor:
+    """Softmax cross-entropy on logits (N, C) against class indices (N,) or probabilities (N, C)."""
+    logits = as_tensor(input)
+    target = as_tensor(target, like=logits) if np.ndim(_data(target)) == logits.ndim else as_tensor(target)
+    logits, target, single = _as_batch(logits, target, "cross_entropy")
+    loss = CrossEntropy(reduction, label_smoothing)(logits, target)
+    return loss.reshape(()) if single and reduction == "none" else loss
+
+
+def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (N, C) at class indices (N,)."""
+    log_probs, target, single = _as_batch(as_tensor(input), as_tensor(target), "nll_loss")
+    loss = NLL(reduction)(log_probs, target)
+    return loss.reshape(()) if single and reduction == "none" else loss
+
+
+def _data(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
