@@ -1,6 +1,6 @@
 """glassnet: a neural-network library on NumPy that shows its work."""
 
-from glassnet import functional
+from glassnet import functional, io
 from glassnet.autograd import (
     Function,
     Tensor,
@@ -26,12 +26,15 @@ from glassnet.errors import (
     ShapeError,
     TrainingDiverged,
 )
+from glassnet.explain import Explanation, explain
+from glassnet.io import load, save
 from glassnet.random import manual_seed
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DTypeError",
+    "Explanation",
     "Function",
     "GlassnetError",
     "GradcheckError",
@@ -42,13 +45,17 @@ __all__ = [
     "TrainingDiverged",
     "concatenate",
     "enable_grad",
+    "explain",
     "functional",
     "get_default_dtype",
     "gradcheck",
+    "io",
     "is_grad_enabled",
+    "load",
     "manual_seed",
     "matmul",
     "no_grad",
+    "save",
     "set_default_dtype",
     "set_grad_enabled",
     "stack",

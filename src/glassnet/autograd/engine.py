@@ -47,9 +47,12 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
                 "Trying to backward through the graph a second time: its saved values were freed "
                 "by the first backward(). Call backward(retain_graph=True) the first time."
             )
-        node_grad = pending.pop(node)
-        input_grads = node.backward(node_grad)
-        for tensor, input_grad, needed in zip(node.inputs, input_grads, node.needs_input_grad):
+        node_grad = pending.pop(node, None)
+        # None when every use of this output returned no gradient (e.g. a loss's target).
+        input_grads = () if node_grad is None else node.backward(node_grad)
+        for tensor, input_grad, needed in zip(
+            node.inputs, input_grads, node.needs_input_grad, strict=False
+        ):
             if not needed or input_grad is None:
                 continue
             if type(input_grad) is not np.ndarray:  # NumPy turns 0-d results into scalars

@@ -84,6 +84,11 @@ class PowScalar(Function):
             return (grad * 2 * self.a,)
         return (grad * self.exponent * self.a ** (self.exponent - 1),)
 
+    def release(self) -> None:
+        exponent = self.exponent
+        super().release()
+        self.exponent = exponent  # the label (and so repr of the output) still shows it
+
     @property
     def label(self) -> str:
         return f"pow{self.exponent:g}"
@@ -99,8 +104,9 @@ class Pow(Function):
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         need_a, need_b = self.needs_input_grad
-        grad_a = unbroadcast(grad * self.b * self.a ** (self.b - 1), self.a.shape) if need_a else None
-        grad_b = None
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = unbroadcast(grad * self.b * self.a ** (self.b - 1), self.a.shape)
         if need_b:
             positive = self.a > 0
             log_a = np.log(np.where(positive, self.a, 1))  # 0·ln 0 → 0, as PyTorch does
@@ -122,7 +128,9 @@ class MatMul(Function):
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim == 0 or b.ndim == 0:
-            raise ShapeError(f"matmul needs at least 1-D operands; got shapes {a.shape} and {b.shape}.")
+            raise ShapeError(
+                f"matmul needs at least 1-D operands; got shapes {a.shape} and {b.shape}."
+            )
         inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if a.shape[-1] != inner_b:
             raise ShapeError(_matmul_shapes_message(a.shape, b.shape))
@@ -130,7 +138,9 @@ class MatMul(Function):
         try:
             return a @ b
         except ValueError as error:  # batch dimensions that do not broadcast
-            raise ShapeError(f"matmul: cannot broadcast batch shapes {a.shape} and {b.shape}.") from error
+            raise ShapeError(
+                f"matmul: cannot broadcast batch shapes {a.shape} and {b.shape}."
+            ) from error
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         a, b = self.a, self.b
@@ -139,10 +149,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = grad
+        if b.ndim == 1:  # first: for 1-D @ 1-D, grad is 0-d and has no axis −2 yet
+            g2 = np.expand_dims(g2, -1)
         if a.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
         grad_a = grad_b = None
         if need_a:
             grad_a = g2 @ np.swapaxes(b2, -1, -2)

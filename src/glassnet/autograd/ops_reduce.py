@@ -71,7 +71,9 @@ class Max(Function):
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         grad = _expand_to_input(grad, self.axes, self.keepdims)
         winners = self.x == self.y
-        return (winners * (grad / winners.sum(axis=self.axes, keepdims=True)),)
+        # Count in x's dtype: an int64 count would promote a float32 gradient to float64.
+        ties = winners.sum(axis=self.axes, keepdims=True, dtype=self.x.dtype)
+        return (winners * (grad / ties),)
 
 
 class Min(Max):

@@ -107,7 +107,7 @@ class Stack(Function):
 
 
 class Where(Function):
-    """y = a where condition, else b (broadcast).  Each side gets the gradient where it was chosen."""
+    """y = a where condition, else b (broadcast).  Each side gets the gradient where chosen."""
 
     def __init__(self, condition: np.ndarray) -> None:
         self.condition = condition

@@ -1,4 +1,9 @@
-"""Element-wise functions, each with its local derivative beside it. Any shape -> same shape."""
+"""Element-wise functions, each with its local derivative beside it. Any shape -> same shape.
+
+Where a value can underflow (σ(−1000) = e⁻¹⁰⁰⁰), rounding to 0 or a subnormal is the correctly
+rounded answer, so those methods run under ``np.errstate(under="ignore")``: a user who turns all
+floating-point warnings into errors still sees overflow and NaN, but not this.
+"""
 
 from __future__ import annotations
 
@@ -62,13 +67,25 @@ class Tanh(Function):
         return (grad * (1 - self.y * self.y),)
 
 
+@np.errstate(under="ignore")
+def sigmoid_values(x: np.ndarray) -> np.ndarray:
+    """σ(x) on an array, to full relative precision in both tails.
+
+    With e = e^−|x| ≤ 1 (cannot overflow): σ(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0.
+    (0.5·tanh(x/2) + 0.5 is as safe but keeps only absolute precision: σ(−40) would be off by 1e-3.)
+    """
+    small = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + small), small / (1 + small))
+
+
 class Sigmoid(Function):
     """y = σ(x) = 1/(1 + e⁻ˣ).  y' = y(1 − y)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.y = 0.5 * np.tanh(0.5 * x) + 0.5  # the same value, and cannot overflow
+        self.y = sigmoid_values(x)
         return self.y
 
+    @np.errstate(under="ignore")
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         return (grad * self.y * (1 - self.y),)
 
@@ -106,12 +123,14 @@ class LeakyReLU(Function):
 class Softplus(Function):
     """y = ln(1 + eˣ), computed as logaddexp(0, x).  y' = σ(x)."""
 
+    @np.errstate(under="ignore")
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
         return np.logaddexp(0, x)
 
+    @np.errstate(under="ignore")
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (grad * (0.5 * np.tanh(0.5 * self.x) + 0.5),)
+        return (grad * sigmoid_values(self.x),)
 
 
 class Clip(Function):
@@ -131,3 +150,17 @@ class Clip(Function):
         if self.high is not None:
             inside &= self.x <= self.high
         return (grad * inside,)
+
+
+class Cast(Function):
+    """y = x converted to another float dtype; the gradient is converted back."""
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.input_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad.astype(self.input_dtype),)

@@ -100,7 +100,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph."""
-        return Tensor(self.data)
+        return Tensor(self.data, dtype=self.dtype)  # dtype: float64 must not become the default
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
@@ -110,9 +110,12 @@ class Tensor:
         self.grad = None
 
     def astype(self, dtype: Any) -> Tensor:
+        """The values in another dtype; a cast to a float dtype stays in the graph."""
         if np.dtype(dtype) == self.dtype:
             return self
-        return Tensor(self.data.astype(dtype), requires_grad=self.requires_grad)
+        if np.dtype(dtype).kind != "f":
+            return Tensor(self.data.astype(dtype))
+        return ops_unary.Cast(dtype)(self)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
@@ -237,7 +240,7 @@ class Tensor:
     def min(self, axis: ops_reduce.Axis = None, keepdims: bool = False) -> Tensor:
         return ops_reduce.Min(axis, keepdims)(self)
 
-    # -- shape --------------------------------------------------------------------------------------
+    # -- shape ------------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
@@ -299,7 +302,7 @@ def _raw_index(index: Any) -> Any:
 def tensor(
     data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
 ) -> Tensor:
-    """Make a Tensor. Floating data becomes the default dtype (float32) unless ``dtype`` is given."""
+    """Make a Tensor. Floating data becomes the default dtype (float32) unless dtype is given."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 

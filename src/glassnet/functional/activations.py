@@ -65,13 +65,30 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     return GELU(approximate)(as_tensor(x))
 
 
-def _logsumexp(x: np.ndarray, axis: int | tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
-    """ln Σ eˣ, shifted by the max so nothing overflows; all −inf gives −inf, not NaN."""
+def _shift_by_max(
+    x: np.ndarray, axis: int | tuple[int, ...] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(x − max, max) along axis: the subtraction is exact and leaves entries ≤ 0, so exp cannot
+    overflow. A max of ±inf (a row of −inf masks) shifts by 0 instead, to avoid inf − inf."""
     peak = np.max(x, axis=axis, keepdims=True)
     peak = np.where(np.isfinite(peak), peak, 0)
-    with np.errstate(divide="ignore"):  # log(0) = −inf is the right answer for all −inf
-        out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return x - peak, peak
+
+
+def _logsumexp(x: np.ndarray, axis: int | tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
+    """ln Σ eˣ, shifted by the max so nothing overflows; all −inf gives −inf, not NaN."""
+    shifted, peak = _shift_by_max(x, axis)
+    with np.errstate(divide="ignore", under="ignore"):  # log(0) = −inf is right for all −inf
+        out = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True)) + peak
     return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    """(x − max) − ln Σ e^(x − max): never x − logsumexp(x), which would lose |x|·2⁻⁵³ to
+    rounding (1e-12 at x = 1e4)."""
+    shifted, _ = _shift_by_max(x, axis)
+    with np.errstate(under="ignore"):  # e^(x − max) → 0 far below the max is the right answer
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 class Softmax(Function):
@@ -80,11 +97,12 @@ class Softmax(Function):
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
+    @np.errstate(under="ignore")
     def forward(self, x: np.ndarray) -> np.ndarray:
-        shifted = np.exp(x - _logsumexp(x, self.axis, keepdims=True))
-        self.y = shifted
-        return shifted
+        self.y = np.exp(_log_softmax(x, self.axis))
+        return self.y
 
+    @np.errstate(under="ignore")
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         y = self.y
         return (y * (grad - np.sum(grad * y, axis=self.axis, keepdims=True)),)
@@ -97,9 +115,10 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.y = x - _logsumexp(x, self.axis, keepdims=True)
+        self.y = _log_softmax(x, self.axis)
         return self.y
 
+    @np.errstate(under="ignore")
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         return (grad - np.exp(self.y) * np.sum(grad, axis=self.axis, keepdims=True),)
 
@@ -115,6 +134,7 @@ class LogSumExp(Function):
         self.y = _logsumexp(x, self.axis, keepdims=True)
         return self.y if self.keepdims else np.squeeze(self.y, axis=self.axis)
 
+    @np.errstate(under="ignore")
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         if not self.keepdims and self.axis is not None:
             grad = np.expand_dims(grad, self.axis)

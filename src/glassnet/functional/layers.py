@@ -16,7 +16,9 @@ class Linear(Function):
     ∂x = g @ W,  ∂W = gᵀ @ x,  ∂b = Σ g over the batch — and none is computed if not needed.
     """
 
-    def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
+    ) -> np.ndarray:
         if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
             raise ShapeError(
                 f"linear expects input of shape (batch, {weight.shape[1]}) for a weight of shape "
@@ -67,7 +69,7 @@ class Dropout(Function):
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
-    """Zero each element with probability p and scale the rest by 1/(1 − p); identity if not training."""
+    """Zero each element with probability p, scale the rest by 1/(1 − p); identity in eval."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout probability must be between 0 and 1; got {p}.")
     x = as_tensor(x)

@@ -88,9 +88,14 @@ def _cody_ratio(t: np.ndarray, numerator: tuple, denominator: tuple) -> np.ndarr
     num = numerator[-1] * t
     den = t.copy()
     for i in range(k - 1):  # a handful of coefficients: the arrays do the per-element work
-        num = (num + numerator[i]) * t
-        den = (den + denominator[i]) * t
-    return (num + numerator[k - 1]) / (den + denominator[k - 1])
+        num += numerator[i]  # in place: no temporary array per step
+        num *= t
+        den += denominator[i]
+        den *= t
+    num += numerator[k - 1]
+    den += denominator[k - 1]
+    num /= den
+    return num
 
 
 def _exp_minus_square(y: np.ndarray, factor: float = 1.0) -> np.ndarray:

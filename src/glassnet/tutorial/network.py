@@ -21,13 +21,16 @@ with f' = deriv_sigmoid and sum_h1, sum_o1 the totals that went into the sigmoid
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from glassnet.tutorial._checks import as_rows, as_sample, as_targets
 from glassnet.tutorial.activations import deriv_sigmoid, mse_loss, sigmoid
+
+if TYPE_CHECKING:
+    from glassnet.tutorial.autograd_network import AutogradPass
 
 PARAMETER_NAMES: tuple[str, ...] = ("w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2", "b3")
 RECORD_EVERY = 10  # epochs between loss records, as the tutorial prints
@@ -142,6 +145,25 @@ class TrainableNetwork:
             "b3": d_L_d_ypred * d_ypred_d_b3,
         }
         return {name: float(value) for name, value in partials.items()}
+
+    def autograd_graph(self, x: ArrayLike, y_true: float) -> AutogradPass:
+        """This network's loss on one sample as a glassnet graph, ready for ``gn.explain``.
+
+        The parameters become float64 leaf tensors named "w1".."b3"; h1, h2, y_pred and the
+        loss L are named too. x: (2,), y_true: float.
+        """
+        from glassnet.tutorial.autograd_network import build_graph  # the one place autograd enters
+
+        return build_graph(self.parameters(), x, y_true)
+
+    def autograd_gradients(self, x: ArrayLike, y_true: float) -> dict[str, float]:
+        """The same partials as ``gradients``, computed by glassnet's autograd instead of by hand.
+
+        Returns {"w1": dL/dw1, ..., "b3": dL/db3}; the two agree to rounding (1e-12).
+        """
+        from glassnet.tutorial.autograd_network import autograd_gradients
+
+        return autograd_gradients(self.parameters(), x, y_true)
 
     def train(
         self,

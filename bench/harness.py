@@ -1,0 +1,137 @@
+"""Timing and reporting shared by the bench scripts: interleaved rounds, GEMM peak, tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Idle OpenBLAS workers spin (sched_yield) for 2**28 cycles, ~0.13 s at 2.1 GHz, before they
+# sleep; measured here, torch trained ~40% slower when started 0.02 s after numpy_fused. Waiting
+# this long before each timed run keeps one library's idle threads off the next one's cores.
+SETTLE_SECONDS = 0.2
+OPENBLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS")
+
+
+def interleaved_rates(
+    runs: dict[str, Callable[[], int]], rounds: int, warmup_rounds: int = 1
+) -> dict[str, list[float]]:
+    """Samples per second of each run, per round: round-robin, start rotated each round.
+
+    Each run() does a fixed amount of work and returns the samples it processed; warm-up
+    rounds are run the same way and dropped.
+    """
+    names = list(runs)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    for round_index in range(warmup_rounds + rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            time.sleep(SETTLE_SECONDS)
+            start = time.perf_counter()
+            samples = runs[name]()
+            elapsed = time.perf_counter() - start
+            if round_index >= warmup_rounds:
+                rates[name].append(samples / elapsed)
+    return rates
+
+
+class OtherLoad:
+    """CPU time used by other processes while this one ran: benchmarks here share 2 cores."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.psutil = psutil
+        self.start = self._snapshot()
+
+    def _snapshot(self) -> tuple[float, float, float]:
+        times = self.psutil.cpu_times()
+        busy = sum(times) - times.idle - getattr(times, "iowait", 0.0)
+        own = self.psutil.Process().cpu_times()
+        own_total = own.user + own.system + own.children_user + own.children_system
+        return time.monotonic(), busy, own_total
+
+    def cores(self) -> float:
+        """Average number of cores other processes kept busy since construction."""
+        now, busy, own = self._snapshot()
+        wall = max(now - self.start[0], 1e-9)
+        return max(0.0, (busy - self.start[1]) - (own - self.start[2])) / wall
+
+    def describe(self) -> str:
+        cores = self.cores()
+        warning = "  (busy machine: numbers are noisy)" if cores > 0.2 else ""
+        return f"other processes kept {cores:.2f} of {os.cpu_count()} cores busy meanwhile{warning}"
+
+
+def spread_percent(values: Sequence[float]) -> float:
+    """Interquartile range as a percentage of the median: how noisy the rounds were."""
+    if len(values) < 4:
+        return (max(values) - min(values)) / statistics.median(values) * 100.0
+    low, _, high = statistics.quantiles(values, n=4)
+    return (high - low) / statistics.median(values) * 100.0
+
+
+def gemm_peak_flops(size: int = 1024, repeats: int = 7) -> float:
+    """Best float32 FLOP/s of a square (size, size) @ (size, size) NumPy matmul."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    out = np.empty_like(a)
+    np.matmul(a, b, out=out)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        np.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * size**3 / best
+
+
+def blas_lines() -> list[str]:
+    """One line per BLAS / OpenMP library loaded in this process (threadpoolctl)."""
+    from threadpoolctl import threadpool_info
+
+    lines = []
+    for info in threadpool_info():
+        library = Path(info["filepath"]).name
+        details = [f"{info['internal_api']} {info.get('version') or ''}".strip()]
+        if info.get("architecture"):
+            details.append(f"kernel {info['architecture']}")
+        details.append(f"{info['num_threads']} threads")
+        if info.get("threading_layer"):
+            details.append(f"layer {info['threading_layer']}")
+        lines.append(f"{library}: " + ", ".join(details))
+    return lines
+
+
+def openblas_environment() -> str:
+    shown = [f"{name}={os.environ[name]}" for name in OPENBLAS_VARIABLES if name in os.environ]
+    return " ".join(shown) if shown else "(none of " + ", ".join(OPENBLAS_VARIABLES) + " set)"
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Plain aligned text table; text columns (the first, "kind", "note") left-aligned."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    left = [i == 0 or header in ("kind", "contender", "note") for i, header in enumerate(headers)]
+
+    def line(row: list[str]) -> str:
+        aligned = [
+            cell.ljust(width) if is_left else cell.rjust(width)
+            for cell, width, is_left in zip(row, widths, left, strict=True)
+        ]
+        return "  ".join(aligned).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(cells[0]), rule] + [line(row) for row in cells[1:]])
+
+
+def write_json(path: str | None, payload: dict[str, Any]) -> None:
+    if path:
+        Path(path).write_text(json.dumps(payload, indent=2) + "\n")

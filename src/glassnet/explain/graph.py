@@ -1,0 +1,201 @@
+"""The part of a graph linking ``wrt`` to ``output``, and backward sweeps over it, writing nothing.
+
+Every gradient here comes from calling a node's own ``backward`` (its vector-Jacobian product) on
+arrays this module owns; no ``.grad`` is touched and no node is released, so the graph stays
+usable for a later ``backward()``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glassnet.autograd import Function, Tensor
+from glassnet.autograd.engine import topological_order
+from glassnet.errors import GlassnetError, GraphFreedError, ShapeError
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Input ``slot`` of ``node``: the tensor ``node.inputs[slot]`` flows into ``node``."""
+
+    node: Function
+    slot: int
+
+    @property
+    def tensor(self) -> Tensor:
+        return self.node.inputs[self.slot]
+
+
+@dataclass
+class Arrival:
+    """A gradient that reached a boundary tensor along one edge of a sweep."""
+
+    edge: Edge
+    grad: np.ndarray
+    ops: tuple[str, ...]  # op labels the sweep went through, output side first
+
+
+@dataclass
+class Subgraph:
+    """The nodes of ``output``'s graph that depend on ``wrt``, in backward order."""
+
+    output: Tensor
+    wrt: Tensor
+    position: dict[Function, int]  # backward order: consumers before producers
+    edges: dict[Function, tuple[int, ...]] = field(default_factory=dict)  # slots leading to wrt
+
+    def relevant_edges(self, node: Function) -> list[Edge]:
+        return [Edge(node, slot) for slot in self.edges.get(node, ())]
+
+    def path_count(self) -> int:
+        """How many distinct paths (sequences of edges) lead from ``wrt`` to ``output``."""
+        if self.output is self.wrt:
+            return 1
+        counts: dict[Function, int] = {}
+        for node in sorted(self.edges, key=self.position.__getitem__, reverse=True):
+            total = 0
+            for edge in self.relevant_edges(node):
+                tensor = edge.tensor
+                total += 1 if tensor is self.wrt else counts[tensor._ctx]
+            counts[node] = total
+        root = self.output._ctx
+        return counts.get(root, 0) if root is not None else 0
+
+
+def check_arguments(output: Any, wrt: Any) -> None:
+    """Raise unless ``output`` is a one-element Tensor and ``wrt`` a Tensor that requires grad."""
+    for name, value in (("output", output), ("wrt", wrt)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"explain expects {name} to be a glassnet Tensor; got {type(value).__name__}."
+            )
+    if output.size != 1:
+        raise ShapeError(
+            f"explain needs a scalar output (one element); got shape {output.shape}. "
+            "Reduce it first, e.g. loss.mean() or loss.sum()."
+        )
+    if not wrt.requires_grad:
+        raise GlassnetError(
+            "explain: wrt does not require grad, so autograd computes no gradient for it. "
+            "Create it with requires_grad=True."
+        )
+
+
+def normalize_index(wrt: Tensor, index: Any) -> tuple[int, ...]:
+    """The chosen element of ``wrt`` as a full, non-negative index tuple."""
+    if index is None:
+        if wrt.size != 1:
+            example = ", ".join("0" for _ in wrt.shape)
+            raise ShapeError(
+                f"explain: wrt has shape {wrt.shape}; pass index= to choose one element, "
+                f"e.g. index=({example}{',' if wrt.ndim == 1 else ''})."
+            )
+        return (0,) * wrt.ndim
+    parts = index if isinstance(index, tuple) else (index,)
+    if len(parts) != wrt.ndim or not all(isinstance(p, (int, np.integer)) for p in parts):
+        raise ShapeError(
+            f"explain: index must be {wrt.ndim} integer(s) for wrt of shape {wrt.shape}; "
+            f"got {index!r}."
+        )
+    normalized = []
+    for part, size in zip(parts, wrt.shape, strict=True):
+        if not -size <= part < size:
+            raise IndexError(
+                f"explain: index {index!r} is out of range for wrt of shape {wrt.shape}."
+            )
+        normalized.append(int(part) % size)
+    return tuple(normalized)
+
+
+def build_subgraph(output: Tensor, wrt: Tensor) -> Subgraph:
+    """The nodes between ``wrt`` and ``output``; GraphFreedError if backward() freed them."""
+    root = output._ctx
+    if root is None or output is wrt:
+        return Subgraph(output, wrt, {})
+    order = topological_order(root)
+    freed = [node for node in order if node.freed]
+    if freed:
+        raise GraphFreedError(
+            "explain: the graph of this output was freed by backward(), so its saved values are "
+            "gone. Call explain() before backward(), or call backward(retain_graph=True)."
+        )
+    subgraph = Subgraph(output, wrt, {node: i for i, node in enumerate(order)})
+    reaches: set[Function] = set()
+    for node in reversed(order):  # producers first, so an input's node is settled before its users
+        pairs = zip(node.inputs, node.needs_input_grad, strict=True)
+        slots = tuple(
+            slot
+            for slot, (tensor, needed) in enumerate(pairs)
+            if needed and (tensor is wrt or (tensor._ctx is not None and tensor._ctx in reaches))
+        )
+        if slots:
+            reaches.add(node)
+            subgraph.edges[node] = slots
+    return subgraph
+
+
+def sweep(
+    subgraph: Subgraph,
+    start: Tensor,
+    seed: np.ndarray,
+    is_boundary: Callable[[Tensor], bool],
+) -> list[Arrival]:
+    """Backpropagate ``seed`` (a gradient for ``start``) until it reaches boundary tensors.
+
+    Tensors for which ``is_boundary`` holds (always including ``wrt``) stop the sweep; each edge
+    into one yields an Arrival, so a boundary tensor used twice receives two. Gradients meeting at
+    a non-boundary tensor are summed, as the engine does, in the same order.
+    """
+    root = start._ctx
+    if root is None or root not in subgraph.edges:
+        return []
+    pending: dict[Function, np.ndarray] = {root: seed}
+    routes: dict[Function, tuple[str, ...]] = {root: ()}
+    queue = [(subgraph.position[root], root)]  # a node runs once all its users have run
+    arrivals: list[Arrival] = []
+    while queue:
+        _, node = heapq.heappop(queue)
+        node_grad = pending.pop(node)
+        ops = routes.pop(node) + (node.label,)
+        input_grads = node.backward(node_grad)
+        for edge in subgraph.relevant_edges(node):
+            grad = input_grads[edge.slot]
+            if type(grad) is not np.ndarray:  # NumPy turns 0-d results into scalars
+                grad = np.asarray(grad)
+            tensor = edge.tensor
+            if tensor is subgraph.wrt or is_boundary(tensor):
+                arrivals.append(Arrival(edge, grad, ops))
+                continue
+            producer = tensor._ctx
+            previous = pending.get(producer)
+            if previous is None:
+                pending[producer], routes[producer] = grad, ops
+                heapq.heappush(queue, (subgraph.position[producer], producer))
+            else:
+                pending[producer] = previous + grad
+                routes[producer] = _merge(routes[producer], ops)
+    return arrivals
+
+
+def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return first + tuple(op for op in second if op not in first)
+
+
+def gradient_of_wrt(subgraph: Subgraph, index: tuple[int, ...]) -> float:
+    """∂output/∂wrt[index], summed over every path exactly as the engine would."""
+    output, wrt = subgraph.output, subgraph.wrt
+    if output is wrt:
+        return 1.0
+    seed = np.ones(output.shape, dtype=output.dtype)
+    arrivals = sweep(subgraph, output, seed, lambda tensor: False)
+    if not arrivals:
+        return 0.0
+    total = arrivals[0].grad
+    for arrival in arrivals[1:]:
+        total = total + arrival.grad
+    return float(total[index]) if total.ndim else float(total)

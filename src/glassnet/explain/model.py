@@ -1,0 +1,211 @@
+"""What ``gn.explain`` returns: the chain rule as data (Explanation, Term, Factor, Step) and text.
+
+A Term is one path from ``wrt`` to the output, written as a product of Factors in the tutorial's
+order (output side first): ∂L/∂y_pred · ∂y_pred/∂h1 · ∂h1/∂w1. Each Factor is a local derivative
+between two labelled tensors and lists the Steps (ops) it folds; its value is a number when both
+ends are single numbers, else None and the factor is an array (shown by its shape).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SHOWN_TERMS = 10  # lines printed before the rest of the terms are summed into one line
+
+GROUPINGS = {
+    "path": "",
+    "named": "grouped by named tensor",
+    "use": "grouped by each use of {wrt}",
+}
+
+
+def format_number(value: float, digits: int = 4) -> str:
+    """A number as the explanations print it: ``digits`` significant digits, no '+' or padding."""
+    if value == 0:
+        return "0"
+    return f"{value:.{digits}g}"
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    return "×".join(str(n) for n in shape) if shape else "1"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One op on a path: ``output = op(…, input, …)`` with the input at position ``slot``.
+
+    ``value`` is the local derivative ∂output/∂input when both are single numbers, else None.
+    """
+
+    op: str
+    slot: int
+    output: str
+    input: str
+    value: float | None
+    output_shape: tuple[int, ...]
+    input_shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """∂numerator/∂denominator along one path: the local derivatives of ``steps`` chained.
+
+    ``value`` is that derivative as a number when the numerator is a single number and the
+    denominator is one too (or the chosen element of ``wrt``); otherwise None: the factor is an
+    array of shape numerator_shape × denominator_shape.
+    """
+
+    numerator: str
+    denominator: str
+    value: float | None
+    numerator_shape: tuple[int, ...]
+    denominator_shape: tuple[int, ...]
+    ops: tuple[str, ...]
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"∂{self.numerator}/∂{self.denominator}"
+
+    def format_value(self, digits: int = 4) -> str:
+        if self.value is not None:
+            return f"({format_number(self.value, digits)})"
+        if not self.denominator_shape:
+            return f"[{format_shape(self.numerator_shape)}]"
+        if not self.numerator_shape:
+            return f"[{format_shape(self.denominator_shape)}]"
+        return f"[{format_shape(self.numerator_shape)} ← {format_shape(self.denominator_shape)}]"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One path (or one group of paths) from wrt to the output, and its contribution ``product``.
+
+    ``product`` is computed by backpropagating along this path alone, so it is exact even when
+    some factors are arrays; when every factor is a number it equals their product.
+    """
+
+    factors: tuple[Factor, ...]
+    product: float
+    route: tuple[str, ...] = ()  # "op[slot]" for each edge, output side first
+
+    @property
+    def ops(self) -> tuple[str, ...]:
+        return tuple(op for factor in self.factors for op in factor.ops)
+
+    def chain(self) -> str:
+        return " · ".join(factor.label for factor in self.factors)
+
+    def format(self, head: str | None = None, digits: int = 4) -> str:
+        """``head = chain = (values) = product``; without a head the line starts at the chain."""
+        product = format_number(self.product, digits)
+        if not self.factors:
+            return f"{head} = {product}" if head else product
+        values = " · ".join(factor.format_value(digits) for factor in self.factors)
+        line = f"{self.chain()} = {values} = {product}"
+        return f"{head} = {line}" if head else line
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """∂output/∂wrt[index] from the graph, as ``value`` and as a sum of path ``terms``.
+
+    ``grouping`` says what a term stands for: "path" (one path through the graph), "named"
+    (all paths passing through the same named tensors, used when there are too many paths to
+    list) or "use" (all paths through one use of wrt). ``path_count`` is the number of paths.
+    """
+
+    output_label: str
+    wrt_label: str
+    index: tuple[int, ...] | None
+    value: float
+    terms: tuple[Term, ...]
+    grouping: str
+    path_count: int
+
+    @property
+    def label(self) -> str:
+        return f"∂{self.output_label}/∂{self.wrt_label}"
+
+    def __float__(self) -> float:
+        return self.value
+
+    def __repr__(self) -> str:
+        return (
+            f"<Explanation {self.label} = {format_number(self.value, 6)} "
+            f"({len(self.terms)} terms, {self.path_count} paths)>"
+        )
+
+    def __str__(self) -> str:
+        return self.format()
+
+    def format(self, digits: int = 4, max_terms: int = SHOWN_TERMS, steps: bool = False) -> str:
+        """The chain rule as the tutorial writes it: one line per term, then their sum.
+
+        ``steps=True`` adds, under each term, every factor that folds several ops written out
+        op by op (when its ops act on single numbers).
+        """
+        head = self.label
+        if not self.terms:
+            return f"{head} = 0   ({self.wrt_label} does not reach {self.output_label})"
+        if len(self.terms) == 1 and self.grouping == "path":
+            [term] = self.terms
+            return "\n".join([term.format(head, digits), *_step_lines(term, digits, steps)])
+        lines = [self._header()]
+        shown = sorted(self.terms, key=lambda term: -abs(term.product))[:max_terms]
+        shown_ids = {id(term) for term in shown}
+        lines_by_term = [
+            "  " + term.format(digits=digits) for term in self.terms if id(term) in shown_ids
+        ]
+        shown_terms = [t for t in self.terms if id(t) in shown_ids]
+        for line, term in zip(_disambiguate(lines_by_term, shown_terms), shown_terms, strict=True):
+            lines += [line, *_step_lines(term, digits, steps, indent="    ")]
+        rest = [term for term in self.terms if id(term) not in shown_ids]
+        if rest:
+            together = format_number(sum(term.product for term in rest), digits)
+            lines.append(f"  … {len(rest)} more terms (the smallest), together {together}")
+        lines.append(self._sum_line(digits))
+        return "\n".join(lines)
+
+    def _header(self) -> str:
+        paths = f"{self.path_count} path{'s' if self.path_count != 1 else ''}"
+        note = GROUPINGS[self.grouping].format(wrt=self.wrt_label)
+        if note:
+            return f"{self.label}: {paths}, {note} into {len(self.terms)} terms"
+        return f"{self.label}: {paths}"
+
+    def _sum_line(self, digits: int) -> str:
+        total = format_number(self.value, digits)
+        if len(self.terms) <= 6:
+            parts = " + ".join(
+                f"({format_number(term.product, digits)})" if term.product < 0
+                else format_number(term.product, digits)
+                for term in self.terms
+            )
+            return f"{self.label} = {parts} = {total}"
+        return f"{self.label} = sum of {len(self.terms)} terms = {total}"
+
+
+def _step_lines(term: Term, digits: int, wanted: bool, indent: str = "  ") -> list[str]:
+    """Each folded factor op by op: ∂h1/∂w1 = ∂h1/∂[add] · ∂[add]/∂[add] · … = (…) · (…)."""
+    if not wanted:
+        return []
+    lines = []
+    for factor in term.factors:
+        if len(factor.steps) < 2 or any(step.value is None for step in factor.steps):
+            continue
+        chain = " · ".join(f"∂{step.output}/∂{step.input}" for step in factor.steps)
+        values = " · ".join(f"({format_number(step.value, digits)})" for step in factor.steps)
+        lines.append(f"{indent}where {factor.label} = {chain} = {values}")
+    return lines
+
+
+def _disambiguate(lines: list[str], terms: list[Term]) -> list[str]:
+    """Lines that read the same (a tensor used twice by one op) get the ops of their path."""
+    chains = [term.chain() for term in terms]
+    return [
+        f"{line}   [via {' ← '.join(term.route or term.ops)}]"
+        if chains.count(term.chain()) > 1
+        else line
+        for line, term in zip(lines, terms, strict=True)
+    ]

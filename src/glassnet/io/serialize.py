@@ -1,0 +1,186 @@
+"""``gn.save`` / ``gn.load``: a model in one safetensors file, with nothing executable in it.
+
+The tensors are the model's ``state_dict`` under its own names ("0.weight", "1.running_mean"),
+so ``safetensors.numpy.load_file(path)`` (or ``safetensors.torch.load_file``) reads the weights
+directly. The header's metadata holds a JSON document::
+
+    {"format": "glassnet.model", "format_version": 1, "glassnet_version": "0.1.0",
+     "architecture": {"type": "Sequential", "layers": [...]},
+     "metadata": {... whatever the caller passed: feature names, means, class labels ...}}
+
+plus a SHA-256 checksum of the document and the tensors (see ``glassnet.io.format``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glassnet import nn
+from glassnet.errors import ModelFormatError
+from glassnet.io import architecture
+from glassnet.io.atomic import atomic_write_bytes
+from glassnet.io.format import decode_file, encode_file, read_file_bytes
+
+MODEL_FORMAT = "glassnet.model"
+MODEL_FORMAT_VERSION = 1
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@dataclass
+class SavedModel:
+    """What ``load_bundle`` returns: the model (in eval mode) and what was saved alongside it."""
+
+    model: nn.Module
+    metadata: dict[str, Any] = field(default_factory=dict)
+    architecture: dict[str, Any] = field(default_factory=dict)
+    format_version: int = MODEL_FORMAT_VERSION
+    glassnet_version: str = ""
+
+
+def _json_metadata(value: Any, where: str = "metadata") -> Any:
+    """``value`` as JSON data: numpy arrays become (nested) lists, numpy scalars Python numbers."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return _json_metadata(value.tolist(), where)
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where} is {value}; model metadata must hold finite numbers.")
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_metadata(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, Mapping):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError(f"{where} must have string keys; got {list(value)[:5]!r}.")
+        return {key: _json_metadata(item, f"{where}[{key!r}]") for key, item in value.items()}
+    raise TypeError(
+        f"{where} is a {type(value).__name__}; model metadata may hold dicts, lists, str, "
+        "int, float, bool, None and numpy arrays."
+    )
+
+
+def _check_tensors(
+    tensors: Mapping[str, np.ndarray], expected: architecture.StateSpec
+) -> str | None:
+    """What is wrong between the tensors and the architecture's expectation, or None."""
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    if missing or unexpected:
+        return (f"the tensors do not match the architecture: missing {missing[:5]}, "
+                f"unexpected {unexpected[:5]}")
+    for name, (shape, kind) in expected.items():
+        array = tensors[name]
+        if array.shape != shape:
+            return (f"tensor {name!r} has shape {array.shape} but the architecture needs "
+                    f"{shape}")
+        if kind == "float" and array.dtype not in _FLOAT_DTYPES:
+            return f"tensor {name!r} has dtype {array.dtype}; the architecture needs float32/64"
+        if kind == "int64" and array.dtype != np.int64:
+            return f"tensor {name!r} has dtype {array.dtype}; the architecture needs int64"
+    return None
+
+
+def save(
+    model: nn.Module,
+    path: str | os.PathLike[str],
+    *,
+    metadata: Mapping[str, Any] | None = None,
+) -> None:
+    """Write ``model`` to ``path`` as one safetensors file, atomically.
+
+    Parameters
+    ----------
+    model : a glassnet layer or a ``Sequential`` of them (nested Sequentials allowed).
+    path : the file to write (conventionally ``*.safetensors``); its folder must exist.
+    metadata : JSON-able data stored with the model and returned by ``load_bundle``: e.g.
+        ``{"feature_names": [...], "feature_mean": array, "feature_std": array,
+        "classes": ["cat", "dog"], "task": "classify"}``. NumPy arrays become lists.
+
+    Every check runs before the file is touched: a model with a layer glassnet cannot rebuild
+    (TypeError) or metadata that is not JSON-able (TypeError/ValueError) leaves any existing
+    file at ``path`` byte for byte as it was; so does a failed or interrupted write.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"gn.save expects a glassnet Module; got {type(model).__name__}.")
+    config = architecture.describe(model)
+    try:
+        config = architecture.validate(config)
+    except ModelFormatError as error:
+        raise ValueError(f"cannot save this model: {error}") from None
+    tensors = model.state_dict()
+    problem = _check_tensors(tensors, architecture.expected_state(config))
+    if problem:
+        raise ValueError(f"cannot save this model: {problem}.")
+    import glassnet  # the version, read lazily: glassnet/__init__ imports this module
+
+    document = {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "glassnet_version": glassnet.__version__,
+        "architecture": config,
+        "metadata": _json_metadata(dict(metadata or {})),
+    }
+    atomic_write_bytes(path, encode_file(tensors, document))
+
+
+def read_bundle(data: bytes) -> SavedModel:
+    """Like ``load_bundle``, from the file's bytes."""
+    document, tensors = decode_file(
+        data, expected_format=MODEL_FORMAT, supported_version=MODEL_FORMAT_VERSION
+    )
+    config = architecture.validate(document.get("architecture"))
+    problem = _check_tensors(tensors, architecture.expected_state(config))
+    if problem:
+        raise ModelFormatError(problem + ".")
+    metadata = document.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise ModelFormatError("the model's metadata is not a JSON object.")
+    try:
+        model = architecture.build(config)
+    except Exception as error:  # validated values a constructor still refuses
+        raise ModelFormatError(f"the architecture could not be built: {error}") from None
+    targets = {}
+    for prefix, module in model.named_modules():
+        for registry in (module._parameters, module._buffers):
+            for name, value in registry.items():
+                if value is not None:
+                    targets[f"{prefix}.{name}" if prefix else name] = (module, name)
+    if set(targets) != set(tensors):
+        raise ModelFormatError("the rebuilt model's tensors differ from the file's; this glassnet "
+                               "version builds these layers differently.")
+    for key, (module, name) in targets.items():
+        if name in module._parameters:
+            # The saved array itself (its dtype included): load_state_dict would cast it.
+            module._parameters[name].data = tensors[key]
+        else:
+            module.register_buffer(name, tensors[key])
+    version = document.get("glassnet_version", "")
+    return SavedModel(model.eval(), metadata, config, document["format_version"],
+                      version if isinstance(version, str) else "")
+
+
+def load_bundle(path: str | os.PathLike[str]) -> SavedModel:
+    """Read a file written by ``gn.save``: the model, its metadata, architecture and versions.
+
+    Raises ``ModelFormatError`` (a ValueError) naming the problem for any file that is not an
+    intact glassnet model; ``FileNotFoundError`` etc. when it cannot be read at all.
+    """
+    data = read_file_bytes(path)
+    try:
+        return read_bundle(data)
+    except ModelFormatError as error:
+        raise ModelFormatError(f"cannot load {os.fspath(path)!r}: {error}") from None
+
+
+def load(path: str | os.PathLike[str]) -> nn.Module:
+    """The model saved at ``path`` by ``gn.save``, in eval mode, with bit-identical weights.
+
+    For the metadata saved with it, use ``glassnet.io.load_bundle(path).metadata``.
+    """
+    return load_bundle(path).model

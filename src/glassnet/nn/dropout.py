@@ -1,0 +1,29 @@
+"""``Dropout``: inverted dropout in training, the identity in eval mode.  Any shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glassnet import functional as F
+from glassnet.autograd import Tensor
+from glassnet.nn.module import Module
+
+
+class Dropout(Module):
+    """Training: y = x·mask / (1 − p), mask ~ Bernoulli(1 − p); eval: y = x.
+
+    Scaling the kept values by 1/(1 − p) keeps E[y] = x, so nothing changes at eval time. The
+    mask is drawn from ``glassnet.random.default_generator()``.
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout probability must be between 0 and 1; got {p}.")
+        self.p = p
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout(x, self.p, training=self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -1,0 +1,69 @@
+"""``Linear`` and ``Identity``: the affine layer y = x Wᵀ + b, and the layer that does nothing."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from glassnet import functional as F
+from glassnet.autograd import Tensor, as_tensor, get_default_dtype
+from glassnet.errors import ShapeError
+from glassnet.nn import init
+from glassnet.nn.module import Module, Parameter
+
+
+def check_features(x: Tensor, expected: int, *, who: str) -> None:
+    """Raise ShapeError unless x has shape (batch, expected) (or (…, expected))."""
+    if x.ndim >= 2 and x.shape[-1] == expected:
+        return
+    hint = " For one sample, use x.reshape(1, -1)." if x.ndim == 1 else ""
+    raise ShapeError(f"{who} expects input of shape (batch, {expected}); got {x.shape}.{hint}")
+
+
+class Linear(Module):
+    """y = x @ weightᵀ + bias.   x: (N, in_features) -> (N, out_features); also (N, …, in).
+
+    weight: (out_features, in_features), bias: (out_features,). PyTorch's default init:
+    ``kaiming_uniform_(weight, a=√5)``, i.e. U(−1/√in, 1/√in), and bias U(−1/√in, 1/√in).
+    Parameters take the default dtype (float32 unless ``gn.set_default_dtype`` says otherwise).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        if in_features < 0 or out_features < 0:
+            raise ValueError(f"Linear needs sizes >= 0; got in_features={in_features}, "
+                             f"out_features={out_features}.")
+        self.in_features = in_features
+        self.out_features = out_features
+        dtype = get_default_dtype()
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw fresh weights: U(−1/√in, 1/√in) for both (weight first, then bias)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x, like=self.weight)
+        check_features(x, self.in_features, who="Linear")
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Identity(Module):
+    """y = x.  Any shape. Accepts (and ignores) any constructor arguments, as PyTorch's does."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x

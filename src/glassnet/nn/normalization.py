@@ -1,0 +1,234 @@
+"""``BatchNorm1d`` and ``LayerNorm``, each one fused op with the textbook normalisation backward.
+
+Both compute  x̂ = (x − μ) / √(σ² + ε),  y = γ·x̂ + β  and differ only in the axes the statistics
+run over: the batch (BatchNorm, per feature) or the features (LayerNorm, per sample). With ĝ =
+∂L/∂x̂ = g·γ, the chain rule through μ and σ² (each a mean over the same m values) collapses to
+
+    ∂L/∂x = (1/√(σ² + ε)) · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂)),
+    ∂L/∂γ = Σ g·x̂,   ∂L/∂β = Σ g   (summed over the axes γ and β are shared across).
+
+In eval mode BatchNorm uses its running statistics, constants, so ∂L/∂x = ĝ / √(σ² + ε).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet.autograd import Function, Tensor, as_tensor, get_default_dtype
+from glassnet.errors import ShapeError
+from glassnet.nn.module import Module, Parameter
+
+
+class Normalize(Function):
+    """y = γ·(x − μ)/√(σ² + ε) + β.  Inputs (x, [γ, [β]]); output has x's shape.
+
+    ``stat_axes``: the axes μ and σ² (biased) are taken over. ``param_axes``: the axes γ and β
+    are broadcast along (their gradients are summed there); ``broadcast_shape``: their shape
+    against x. ``fixed_stats`` = (μ, σ²): constants to use instead of the input's statistics.
+    """
+
+    def __init__(
+        self,
+        eps: float,
+        stat_axes: tuple[int, ...],
+        param_axes: tuple[int, ...],
+        broadcast_shape: tuple[int, ...],
+        fixed_stats: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        self.eps = eps
+        self.stat_axes, self.param_axes = stat_axes, param_axes
+        self.broadcast_shape = broadcast_shape
+        self.fixed_stats = fixed_stats
+
+    def forward(
+        self, x: np.ndarray, weight: np.ndarray | None = None, bias: np.ndarray | None = None
+    ) -> np.ndarray:
+        # Statistics in float64: the square of any float32 fits there, so even |x| ~ 1e38
+        # normalises without overflow (float64 inputs are safe up to |x| ~ 1e150).
+        wide = x.astype(np.float64, copy=False)
+        if self.fixed_stats is None:
+            mean = wide.mean(axis=self.stat_axes, keepdims=True)
+            var = wide.var(axis=self.stat_axes, keepdims=True)  # biased: divides by m
+        else:
+            mean, var = (np.reshape(s, self.broadcast_shape).astype(np.float64)
+                         for s in self.fixed_stats)
+        self.mean, self.var = mean, var  # BatchNorm reads these to update its running statistics
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        self.x_hat = ((wide - mean) * inv_std).astype(x.dtype, copy=False)
+        self.inv_std = inv_std.astype(x.dtype, copy=False)
+        if weight is None:
+            self.weight = None
+            return self.x_hat
+        self.param_shape = weight.shape
+        self.weight = weight.reshape(self.broadcast_shape)
+        out = self.x_hat * self.weight
+        if bias is not None:
+            out += bias.reshape(self.broadcast_shape)  # in place on the fresh product
+        return out
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        need_x, *need_params = self.needs_input_grad
+        x_hat, inv_std = self.x_hat, self.inv_std
+        grad_x = None
+        if need_x:
+            grad_x_hat = grad if self.weight is None else grad * self.weight
+            if self.fixed_stats is not None:
+                grad_x = grad_x_hat * inv_std
+            else:
+                axes = self.stat_axes
+                grad_x = inv_std * (
+                    grad_x_hat
+                    - grad_x_hat.mean(axis=axes, keepdims=True)
+                    - x_hat * (grad_x_hat * x_hat).mean(axis=axes, keepdims=True)
+                )
+        if not need_params:
+            return (grad_x,)
+        grad_weight = None
+        if need_params[0]:
+            grad_weight = (grad * x_hat).sum(axis=self.param_axes).reshape(self.param_shape)
+        if len(need_params) == 1:
+            return grad_x, grad_weight
+        grad_bias = None
+        if need_params[1]:
+            grad_bias = grad.sum(axis=self.param_axes).reshape(self.param_shape)
+        return grad_x, grad_weight, grad_bias
+
+    @property
+    def label(self) -> str:
+        return "normalize"
+
+
+def _affine_inputs(module: Module) -> list[Tensor]:
+    return [p for p in (module.weight, module.bias) if p is not None]
+
+
+class BatchNorm1d(Module):
+    """y = γ·(x − E[x])/√(Var[x] + ε) + β per feature, statistics over the batch (and length).
+
+    x: (N, C) -> (N, C), or (N, C, L) -> (N, C, L), with C = ``num_features``.
+
+    Training: E and Var (biased) of the batch normalise x, and the running statistics move
+    towards them: running ← (1 − momentum)·running + momentum·batch, where the variance stored
+    is the unbiased one, Var·m/(m − 1), m = N (or N·L). ``momentum=None`` keeps a cumulative
+    average instead (momentum = 1/num_batches_tracked). Eval: the running statistics normalise
+    x. With ``track_running_stats=False`` the batch statistics are used in both modes.
+    γ (``weight``) starts at 1, β (``bias``) at 0 (``affine=False``: neither; ``bias=False``: no
+    β, as in PyTorch 2.13); buffers running_mean (0), running_var (1), num_batches_tracked (0).
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        dtype = get_default_dtype()
+        self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None
+        tracked = track_running_stats
+        self.register_buffer("running_mean", np.zeros(num_features, dtype) if tracked else None)
+        self.register_buffer("running_var", np.ones(num_features, dtype) if tracked else None)
+        self.register_buffer("num_batches_tracked", np.array(0, np.int64) if tracked else None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean[...] = 0
+            self.running_var[...] = 1
+            self.num_batches_tracked[...] = 0
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x, like=self.weight)
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            c = self.num_features
+            raise ShapeError(f"BatchNorm1d({c}) expects input of shape (batch, {c}) or "
+                             f"(batch, {c}, length); got {x.shape}.")
+        stat_axes = (0,) if x.ndim == 2 else (0, 2)
+        broadcast_shape = (1, self.num_features) + (1,) * (x.ndim - 2)
+        use_batch_stats = self.training or not self.track_running_stats
+        values_per_feature = x.size // self.num_features
+        if use_batch_stats and values_per_feature <= 1:
+            remedy = " or call .eval()" if self.track_running_stats else ""
+            raise ShapeError(
+                f"BatchNorm1d needs more than 1 value per feature to compute batch statistics; "
+                f"got input of shape {x.shape}. Use a larger batch{remedy}."
+            )
+        fixed = None if use_batch_stats else (self.running_mean, self.running_var)
+        normalize = Normalize(self.eps, stat_axes, stat_axes, broadcast_shape, fixed)
+        out = normalize(x, *_affine_inputs(self))
+        if self.training and self.track_running_stats:
+            self._update_running_stats(normalize.mean, normalize.var, values_per_feature)
+        return out
+
+    def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
+        self.num_batches_tracked += 1
+        if self.momentum is None:
+            factor = 1.0 / float(self.num_batches_tracked)
+        else:
+            factor = self.momentum
+        largest = np.finfo(self.running_var.dtype).max  # keep float32 statistics finite
+        unbiased_var = np.minimum(var.reshape(-1) * (count / (count - 1)), largest)
+        self.running_mean *= 1 - factor
+        self.running_mean += (factor * mean.reshape(-1)).astype(self.running_mean.dtype)
+        self.running_var *= 1 - factor
+        self.running_var += np.minimum(factor * unbiased_var, largest - self.running_var)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class LayerNorm(Module):
+    """y = γ·(x − E[x])/√(Var[x] + ε) + β per sample, statistics over the last D axes.
+
+    x: (N, …, *normalized_shape) -> same shape; D = len(normalized_shape) (an int means (int,)).
+    Var is biased. γ (``weight``, ones) and β (``bias``, zeros) have shape ``normalized_shape``
+    when ``elementwise_affine``; ``bias=False`` leaves out β. Same in training and eval.
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, (int, np.integer)):
+            normalized_shape = (int(normalized_shape),)
+        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        dtype = get_default_dtype()
+        affine, shape = elementwise_affine, self.normalized_shape
+        self.weight = Parameter(np.ones(shape, dtype=dtype)) if affine else None
+        self.bias = Parameter(np.zeros(shape, dtype=dtype)) if affine and bias else None
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x, like=self.weight)
+        dims = len(self.normalized_shape)
+        if x.ndim < dims or x.shape[x.ndim - dims:] != self.normalized_shape:
+            raise ShapeError(f"LayerNorm({self.normalized_shape}) expects input of shape "
+                             f"(batch, …, {', '.join(map(str, self.normalized_shape))}); got "
+                             f"{x.shape}.")
+        stat_axes = tuple(range(x.ndim - dims, x.ndim))
+        param_axes = tuple(range(x.ndim - dims))
+        normalize = Normalize(self.eps, stat_axes, param_axes, self.normalized_shape)
+        return normalize(x, *_affine_inputs(self))
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")

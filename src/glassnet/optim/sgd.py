@@ -1,0 +1,85 @@
+"""Stochastic gradient descent, with PyTorch's momentum, dampening and Nesterov variants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.optim.optimizer import (
+    Optimizer,
+    ParamsLike,
+    check_non_negative,
+    effective_gradient,
+)
+
+
+class SGD(Optimizer):
+    """g ← grad + weight_decay·p;  b ← momentum·b + (1 − dampening)·g  (b = g on the first step);
+    p ← p − lr·(g + momentum·b) with Nesterov, else p ← p − lr·b.   (PyTorch's formulation.)
+
+    With ``momentum=0`` this is plain gradient descent p ← p − lr·g; ``maximize`` uses −grad.
+    State per parameter: ``momentum_buffer`` (only when momentum ≠ 0).
+    """
+
+    def __init__(
+        self,
+        params: ParamsLike,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError(
+                f"Nesterov momentum needs momentum > 0 and dampening = 0; got momentum={momentum}, "
+                f"dampening={dampening}."
+            )
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        momentum = float(group["momentum"])
+        dampening = float(group["dampening"])
+        weight_decay = float(group["weight_decay"])
+        nesterov, maximize = group["nesterov"], group["maximize"]
+        workspace = self._workspace
+        for param in group["params"]:
+            if param.grad is None:  # not used by this forward pass
+                continue
+            grad = effective_gradient(param, weight_decay, maximize, workspace.get(param, 0))
+            scratch = workspace.get(param, 1)
+            direction = grad
+            if momentum != 0:
+                state = self.state.setdefault(param, {})
+                buffer = state.get("momentum_buffer")
+                if buffer is None:
+                    # PyTorch starts the buffer at the first gradient, undampened
+                    buffer = np.array(grad, dtype=param.data.dtype, copy=True)
+                    state["momentum_buffer"] = buffer
+                else:
+                    buffer *= momentum
+                    if dampening == 0:
+                        buffer += grad
+                    else:
+                        buffer += np.multiply(grad, 1 - dampening, out=scratch)
+                if nesterov:
+                    np.multiply(buffer, momentum, out=scratch)
+                    scratch += grad
+                    direction = scratch
+                else:
+                    direction = buffer
+            # `out=` into the shared scratch: the step lr·direction needs no new array
+            param.data -= np.multiply(direction, lr, out=scratch)

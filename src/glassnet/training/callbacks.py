@@ -1,0 +1,300 @@
+"""Callbacks for ``fit``, after Keras: EarlyStopping, ModelCheckpoint, LearningRateScheduler,
+CSVLogger; plus the ``Callback`` base, ``TrainingContext`` and ``History``.
+
+Epochs are 0-based in hooks and logs, 1-based in messages and in ``{epoch}`` file names, as in
+Keras.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from glassnet.training.callback import Callback, History, TrainingContext
+from glassnet.training.checkpoint_io import save_state
+
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "TrainingContext",
+]
+
+_HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "precision", "recall", "f1")
+_LOWER_IS_BETTER = ("loss", "mae", "mse", "rmse", "error", "crossentropy", "entropy")
+
+
+def _direction(monitor: str, mode: str, who: str) -> str:
+    """"min" or "max": given by ``mode``, or inferred from the monitored name ("auto")."""
+    if mode in ("min", "max"):
+        return mode
+    if mode != "auto":
+        raise ValueError(f"{who}: mode must be 'auto', 'min' or 'max'; got {mode!r}.")
+    name = monitor.removeprefix("val_").lower()
+    if name in _HIGHER_IS_BETTER:
+        return "max"
+    if name in _LOWER_IS_BETTER or name.endswith(("loss", "error")):
+        return "min"
+    raise ValueError(
+        f"{who} received monitor={monitor!r} but cannot tell whether it should be maximized or "
+        "minimized. Pass mode='max' to keep the highest value, or mode='min' for the lowest."
+    )
+
+
+class _Monitoring(Callback):
+    """Reads one quantity from the epoch logs and says whether it improved."""
+
+    def __init__(self, monitor: str, mode: str, min_delta: float = 0.0) -> None:
+        super().__init__()
+        self.monitor = monitor
+        self.mode = _direction(monitor, mode, type(self).__name__)
+        self.min_delta = abs(min_delta)
+        self._warned = False
+
+    def monitored_value(self, logs: dict[str, float] | None) -> float | None:
+        """logs[monitor]; if "val_x" is missing but "x" is there, "x" (with one warning)."""
+        logs = logs or {}
+        if self.monitor in logs:
+            return logs[self.monitor]
+        fallback = self.monitor.removeprefix("val_")
+        if fallback != self.monitor and fallback in logs:
+            self._warn_once(
+                f"{type(self).__name__} monitors {self.monitor!r}, which is not available "
+                f"(no validation data); using {fallback!r} instead. Pass validation_data= or "
+                f"validation_split= to fit, or monitor={fallback!r}."
+            )
+            return logs[fallback]
+        self._warn_once(
+            f"{type(self).__name__} monitors {self.monitor!r}, which is not available. "
+            f"Available: {', '.join(logs) or 'none'}."
+        )
+        return None
+
+    def _warn_once(self, message: str) -> None:
+        if not self._warned:
+            warnings.warn(message, RuntimeWarning, stacklevel=4)
+            self._warned = True
+
+    def is_improvement(self, value: float, reference: float | None) -> bool:
+        if reference is None:
+            return True
+        if self.mode == "min":
+            return value + self.min_delta < reference
+        return value - self.min_delta > reference
+
+
+class EarlyStopping(_Monitoring):
+    """Stop training when ``monitor`` has not improved for ``patience`` epochs.
+
+    An improvement is a change of more than ``min_delta`` in the right direction ("auto" infers
+    it: accuracy up, loss down). With ``baseline``, the patience counter only resets on epochs
+    that also beat the baseline. With ``restore_best_weights``, the model gets back the weights
+    of its best epoch when training ends (Keras 3: whether or not training stopped early).
+    Epochs before ``start_from_epoch`` are not monitored.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 0,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+        baseline: float | None = None,
+        start_from_epoch: int = 0,
+        verbose: int = 0,
+    ) -> None:
+        super().__init__(monitor, mode, min_delta)
+        self.patience = patience
+        self.restore_best_weights = restore_best_weights
+        self.baseline = baseline
+        self.start_from_epoch = start_from_epoch
+        self.verbose = verbose
+        self.on_train_begin()
+
+    def on_train_begin(self, logs: dict[str, float] | None = None) -> None:
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best: float | None = None
+        self.best_epoch = 0
+        self.best_weights: dict[str, Any] | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        current = self.monitored_value(logs)
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.state_dict()  # until something beats them
+            self.best_epoch = epoch
+        self.wait += 1
+        if self.is_improvement(current, self.best):
+            self.best, self.best_epoch = current, epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.state_dict()
+            if self.baseline is None or self.is_improvement(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.context.stop_training = True
+
+    def on_train_end(self, logs: dict[str, float] | None = None) -> None:
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print(f"Restoring model weights from the end of the best epoch: "
+                      f"{self.best_epoch + 1}.")
+            self.model.load_state_dict(self.best_weights)
+
+
+class ModelCheckpoint(_Monitoring):
+    """Save the model's state_dict to ``filepath`` (safetensors) after every epoch.
+
+    ``filepath`` may hold format fields filled from the epoch number (1-based) and the logs:
+    ``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``. With ``save_best_only`` a file is only
+    written when ``monitor`` improved. Each write is atomic (see ``checkpoint_io.save_state``).
+    """
+
+    def __init__(
+        self,
+        filepath: str | os.PathLike[str],
+        monitor: str = "val_loss",
+        save_best_only: bool = False,
+        mode: str = "auto",
+        verbose: int = 0,
+    ) -> None:
+        super().__init__(monitor, mode)
+        self.filepath = os.fspath(filepath)
+        self.save_best_only = save_best_only
+        self.verbose = verbose
+        self.best: float | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        logs = logs or {}
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as error:
+            raise KeyError(
+                f"ModelCheckpoint cannot fill the file name {self.filepath!r}: no {error} in the "
+                f"logs (available: epoch, {', '.join(logs)})."
+            ) from None
+        if self.save_best_only:
+            current = self.monitored_value(logs)
+            if current is not None:
+                if not self.is_improvement(current, self.best):
+                    if self.verbose > 0:
+                        print(f"Epoch {epoch + 1}: {self.monitor} did not improve from "
+                              f"{self.best:.5f}")
+                    return
+                self.best = current
+        metadata = {"format": "glassnet.state_dict", "epoch": epoch + 1, "logs": json.dumps(logs)}
+        save_state(path, self.model.state_dict(), metadata)
+        if self.verbose > 0:
+            print(f"Epoch {epoch + 1}: saved model to {path}")
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate each epoch.
+
+    ``schedule`` is either a function ``schedule(epoch, lr) -> new_lr`` (called before each
+    epoch, epoch 0-based, as Keras), or a glassnet ``lr_scheduler`` object, stepped after each
+    epoch; a ``ReduceLROnPlateau`` is stepped with the ``monitor``ed value. The epoch logs get
+    "learning_rate".
+    """
+
+    def __init__(self, schedule: Any, monitor: str = "val_loss", verbose: int = 0) -> None:
+        super().__init__()
+        self.scheduler = schedule if hasattr(schedule, "step") else None
+        self.schedule: Callable[[int, float], float] | None = None
+        if self.scheduler is None:
+            if not callable(schedule):
+                raise TypeError(
+                    "LearningRateScheduler needs schedule(epoch, lr) -> lr or an lr_scheduler "
+                    f"object; got {type(schedule).__name__}."
+                )
+            self.schedule = schedule
+        self.monitor = monitor
+        self.verbose = verbose
+        self._monitoring = _Monitoring(monitor, "min")  # only its fallback lookup is used
+        self._needs_metric = any(c.__name__ == "ReduceLROnPlateau" for c in type(schedule).__mro__)
+
+    def _groups(self) -> list[dict[str, Any]]:
+        groups = getattr(self.optimizer, "param_groups", None)
+        if not groups:
+            raise TypeError("LearningRateScheduler needs an optimizer with param_groups.")
+        return groups
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if self.schedule is None:
+            return
+        groups = self._groups()
+        learning_rate = self.schedule(epoch, float(groups[0]["lr"]))
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or (
+            not math.isfinite(learning_rate)
+        ):
+            raise ValueError(
+                f"The schedule must return a finite float learning rate; got {learning_rate!r} "
+                f"at epoch {epoch}."
+            )
+        for group in groups:
+            group["lr"] = float(learning_rate)
+        if self.verbose > 0:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+                  f"{learning_rate}.")
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if self.scheduler is not None:
+            if self._needs_metric:
+                value = self._monitoring.monitored_value(logs)
+                if value is not None:
+                    self.scheduler.step(value)
+            else:
+                self.scheduler.step()
+        if logs is not None:
+            logs["learning_rate"] = float(self._groups()[0]["lr"])
+
+
+class CSVLogger(Callback):
+    """Write one row per epoch to a CSV file: "epoch" (0-based) then the sorted log keys.
+
+    The file is overwritten at the start of ``fit`` unless ``append``; each row is flushed to
+    disk as the epoch ends, so the log survives an interrupted run.
+    """
+
+    def __init__(
+        self, filename: str | os.PathLike[str], separator: str = ",", append: bool = False
+    ) -> None:
+        super().__init__()
+        self.filename = os.fspath(filename)
+        self.separator = separator
+        self.append = append
+        self.keys: list[str] | None = None
+
+    def on_train_begin(self, logs: dict[str, float] | None = None) -> None:
+        self.keys = None
+        self.write_header = True
+        if self.append and os.path.exists(self.filename):
+            with open(self.filename, encoding="utf-8") as file:
+                self.write_header = not file.readline()
+        elif not self.append:
+            open(self.filename, "w", encoding="utf-8").close()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+        with open(self.filename, "a", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file, delimiter=self.separator)
+            if self.write_header:
+                writer.writerow(["epoch", *self.keys])
+                self.write_header = False
+            writer.writerow([epoch, *(logs.get(key, "NA") for key in self.keys)])

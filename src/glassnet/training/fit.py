@@ -1,0 +1,262 @@
+"""``fit``: minibatch training with validation, metrics, callbacks and a divergence check.
+
+Every input is checked before the first update, so a refused call leaves the weights as they
+were. The per-batch loop is kept lean: one ``take`` of the shuffled rows per batch, one ``float()``
+of the loss (needed for the running mean and the NaN check), and no work for hooks, metrics or
+progress output nobody asked for.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet.autograd import Tensor
+from glassnet.errors import TrainingDiverged
+from glassnet.random import default_generator
+from glassnet.training.callback import Callback, History, TrainingContext, overrides
+from glassnet.training.inference import forward_in_batches, metrics_for, prepare_xy, score
+from glassnet.training.losses import resolve_loss
+from glassnet.training.metrics import Metric, check_metric_targets
+from glassnet.training.progress import Progress, make_progress
+from glassnet.training.validation import check_positive_int, restore_modes, snapshot_modes
+
+_HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+          "on_batch_begin", "on_batch_end")
+VALIDATION_BATCH_SIZE = 1024  # eval mode: results do not depend on it, larger is faster
+
+
+def fit(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    loss: Any,
+    optimizer: Any,
+    epochs: int,
+    batch_size: int = 32,
+    shuffle: bool = True,
+    validation_data: tuple[Any, Any] | None = None,
+    validation_split: float = 0.0,
+    metrics: Sequence[Any] = (),
+    callbacks: Sequence[Callback] = (),
+    verbose: int = 1,
+    clip_grad_norm: float | None = None,
+) -> History:
+    """Train ``model`` on (X, y) for ``epochs`` passes of minibatches; returns the History.
+
+    X: (N, features) array-like, converted to the model's parameter dtype. y: class indices (N,)
+    for classification losses, values shaped like the output otherwise (a 1-D y for a model with
+    one output becomes (N, 1)). ``loss``: a name ("cross_entropy", "mse", "bce_with_logits",
+    "bce", "l1", "huber", "nll") or a callable loss(output, target) -> scalar Tensor.
+    ``validation_split`` holds out the *last* fraction of the rows (before shuffling), as Keras;
+    ``validation_data`` = (X_val, y_val) takes precedence over it. Batches are shuffled each
+    epoch with glassnet's seeded generator. ``clip_grad_norm`` rescales the gradients to at most
+    that total norm before each step. Raises ``TrainingDiverged`` as soon as the loss is NaN or
+    infinite (no update is made with that batch).
+
+    ``History.history`` maps "loss", each metric and their "val_" twins to one value per epoch;
+    the epoch loss is the sample-weighted mean of the batch losses.
+    """
+    epochs = check_positive_int(epochs, "epochs", allow_zero=True)
+    batch_size = check_positive_int(batch_size, "batch_size")
+    for method in ("step", "zero_grad"):
+        if not callable(getattr(optimizer, method, None)):
+            raise TypeError(f"optimizer must have {method}(); got {type(optimizer).__name__}.")
+    resolved = resolve_loss(loss)
+    metric_list = metrics_for(model, metrics, resolved)
+    callback_list = _check_callbacks(callbacks)
+    clip = _gradient_clipper(model, clip_grad_norm)
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"validation_split must be in [0, 1); got {validation_split}.")
+
+    X, y, kind = prepare_xy(model, X, y, resolved)
+    check_metric_targets(metric_list, kind)
+    X_val = y_val = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a tuple (X_val, y_val).")
+        X_val, y_val, _ = prepare_xy(model, *validation_data, resolved, names=("X_val", "y_val"))
+    elif validation_split > 0:
+        split_at = int(math.floor(len(X) * (1.0 - validation_split)))
+        if split_at in (0, len(X)):
+            raise ValueError(
+                f"Training data contains {len(X)} samples, which is not sufficient to split it "
+                f"into a validation and training set as specified by validation_split="
+                f"{validation_split}. Either provide more data, or a different value for "
+                "validation_split."
+            )
+        X, X_val, y, y_val = X[:split_at], X[split_at:], y[:split_at], y[split_at:]
+
+    steps = -(-len(X) // batch_size)
+    history = History()
+    history.params = {"epochs": epochs, "steps": steps, "batch_size": batch_size,
+                      "samples": len(X), "verbose": verbose}
+    context = TrainingContext(model, optimizer, epochs, history.params)
+    everyone = [*callback_list, history]
+    for callback in everyone:
+        callback.set_context(context)
+    hooks = {hook: [c for c in everyone if overrides(c, hook)] for hook in _HOOKS}
+    progress = make_progress(verbose, epochs, steps)
+    run = _EpochRunner(model, optimizer, resolved.function, metric_list, clip, hooks, progress,
+                       context, batch_size, shuffle)
+    modes = snapshot_modes(model)
+    model.train()
+    logs: dict[str, float] = {}
+    try:
+        for callback in hooks["on_train_begin"]:
+            callback.on_train_begin({})
+        for epoch in range(epochs):
+            context.epoch = epoch
+            for callback in hooks["on_epoch_begin"]:
+                callback.on_epoch_begin(epoch, {})
+            progress.epoch_begin(epoch)
+            # NaN or inf from a diverging step is reported once, as TrainingDiverged, rather than
+            # as a trail of NumPy warnings before it.
+            with np.errstate(over="ignore", invalid="ignore"):
+                logs = run(X, y, epoch)
+            if X_val is not None:
+                outputs = forward_in_batches(model, X_val, max(batch_size, VALIDATION_BATCH_SIZE))
+                logs.update(score(outputs, y_val, resolved.function, metric_list, prefix="val_"))
+            for callback in hooks["on_epoch_end"]:
+                callback.on_epoch_end(epoch, logs)
+            progress.epoch_end(epoch, logs)
+            if context.stop_training:
+                break
+        for callback in hooks["on_train_end"]:
+            callback.on_train_end(logs)
+    except TrainingDiverged as error:
+        error.history = history
+        raise
+    finally:
+        progress.close()
+        restore_modes(modes)
+    return history
+
+
+class _EpochRunner:
+    """One epoch of minibatch steps; remembers the last finite loss for divergence reports."""
+
+    def __init__(
+        self,
+        model: Any,
+        optimizer: Any,
+        loss_function: Callable[..., Any],
+        metrics: list[tuple[str, Metric]],
+        clip: Callable[[], Any] | None,
+        hooks: dict[str, list[Callback]],
+        progress: Progress,
+        context: TrainingContext,
+        batch_size: int,
+        shuffle: bool,
+    ) -> None:
+        self.model, self.optimizer, self.loss_function = model, optimizer, loss_function
+        self.metrics, self.clip, self.hooks, self.progress = metrics, clip, hooks, progress
+        self.context, self.batch_size, self.shuffle = context, batch_size, shuffle
+        self.last_finite: tuple[float, int, int] | None = None  # (loss, epoch, batch)
+
+    def __call__(self, X: np.ndarray, y: np.ndarray, epoch: int) -> dict[str, float]:
+        model, loss_function, clip = self.model, self.loss_function, self.clip
+        context = self.context
+        zero_grad, step = self.optimizer.zero_grad, self.optimizer.step
+        metrics, progress, batch_size = self.metrics, self.progress, self.batch_size
+        begin_hooks, end_hooks = self.hooks["on_batch_begin"], self.hooks["on_batch_end"]
+        refresh_every = progress.refresh_every
+        order = default_generator().permutation(len(X)) if self.shuffle else None
+        total_loss, seen = 0.0, 0
+        metric_totals = [0.0] * len(metrics)
+        loss_value, batch = math.nan, -1
+        for batch, start in enumerate(range(0, len(X), batch_size)):
+            if order is None:
+                x_batch, y_batch = X[start : start + batch_size], y[start : start + batch_size]
+            else:
+                index = order[start : start + batch_size]
+                x_batch, y_batch = X.take(index, axis=0), y.take(index, axis=0)
+            for callback in begin_hooks:
+                callback.on_batch_begin(batch, {"size": len(x_batch)})
+            zero_grad()
+            output = model(Tensor(x_batch))
+            loss_tensor = loss_function(output, Tensor(y_batch))
+            loss_value = float(loss_tensor.data)
+            if not math.isfinite(loss_value):
+                raise self._diverged(X, epoch, batch, loss_value)
+            self.last_finite = (loss_value, epoch, batch)
+            loss_tensor.backward()
+            if clip is not None:
+                clip()
+            step()
+            size = len(x_batch)
+            total_loss += loss_value * size
+            seen += size
+            if metrics:
+                predictions = output.data
+                for i, (_, metric) in enumerate(metrics):
+                    metric_totals[i] += metric(y_batch, predictions) * size
+            if end_hooks or (batch + 1) % refresh_every == 0:
+                running = [
+                    (name, total / seen)
+                    for (name, _), total in zip(metrics, metric_totals, strict=True)
+                ]
+                if end_hooks:
+                    batch_logs = {"loss": total_loss / seen, **dict(running)}
+                    for callback in end_hooks:
+                        callback.on_batch_end(batch, batch_logs)
+                if (batch + 1) % refresh_every == 0:
+                    progress.batch_end(batch, total_loss / seen, running)
+            if context.stop_training:
+                break
+        logs = {"loss": total_loss / seen}
+        for (name, _), total in zip(metrics, metric_totals, strict=True):
+            logs[name] = total / seen
+        return logs
+
+    def _diverged(
+        self, X: np.ndarray, epoch: int, batch: int, loss_value: float
+    ) -> TrainingDiverged:
+        epochs, steps = self.context.epochs, -(-len(X) // self.batch_size)
+        if self.last_finite is None:
+            before = "no earlier loss was finite"
+        else:
+            value, last_epoch, last_batch = self.last_finite
+            before = (f"the last finite loss was {value:.4g}, at epoch {last_epoch + 1}, "
+                      f"batch {last_batch + 1}")
+        groups = getattr(self.optimizer, "param_groups", None)
+        learning_rate = f" (now {groups[0]['lr']:g})" if groups and "lr" in groups[0] else ""
+        largest_input = float(np.max(np.abs(X))) if X.size else 0.0
+        error = TrainingDiverged(
+            f"Training diverged: the loss became {loss_value} at epoch {epoch + 1}/{epochs}, "
+            f"batch {batch + 1}/{steps}; {before}. No update was made with this batch. Try a "
+            f"lower learning rate{learning_rate}; standardised inputs (e.g. "
+            f"sklearn.preprocessing.StandardScaler; the largest |X| is {largest_input:.3g}); or "
+            "gradient clipping via fit(..., clip_grad_norm=1.0)."
+        )
+        error.epoch, error.batch = epoch, batch
+        error.last_finite_loss = None if self.last_finite is None else self.last_finite[0]
+        return error
+
+
+def _check_callbacks(callbacks: Any) -> list[Callback]:
+    if isinstance(callbacks, Callback):
+        callbacks = [callbacks]
+    callback_list = list(callbacks)
+    for callback in callback_list:
+        if not isinstance(callback, Callback):
+            raise TypeError(
+                "callbacks must be glassnet.callbacks.Callback instances; got "
+                f"{type(callback).__name__}."
+            )
+    return callback_list
+
+
+def _gradient_clipper(model: Any, max_norm: float | None) -> Callable[[], Any] | None:
+    if max_norm is None:
+        return None
+    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
+        raise ValueError(f"clip_grad_norm must be a positive number; got {max_norm!r}.")
+    from glassnet.nn.utils import clip_grad_norm_
+
+    parameters = list(model.parameters())
+    return lambda: clip_grad_norm_(parameters, max_norm)

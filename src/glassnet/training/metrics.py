@@ -1,0 +1,119 @@
+"""Metrics reported by ``fit`` and ``evaluate``: metric(y_true, y_pred) -> float on NumPy arrays.
+
+Names: "accuracy" (alias "acc"), "mae", "mse"; any callable metric(y_true, y_pred) -> float
+works too and is logged under its ``__name__``. During training a metric is averaged over the
+epoch's batches weighted by batch size (exact for these three, which are means over samples).
+
+Accuracy decides what the outputs are from their shape:
+
+- (N, C) with C > 1: predicted class = argmax over C; y_true is class indices (N,) or one-hot /
+  probabilities (N, C) (then the true class is its argmax).
+- (N, 1) or (N,): a binary classifier. Logits are thresholded at 0, probabilities at 0.5. Which
+  one the outputs are comes from the loss ("bce_with_logits" -> logits, "bce" -> probabilities),
+  else from the model's last layer (a Sigmoid -> probabilities), else from the values: all
+  inside [0, 1] -> probabilities, otherwise logits. The last rule can misread logits that all
+  happen to lie in [0, 1]; pass a loss, or use ``binary_accuracy(from_logits=...)``, to be exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+Metric = Callable[[np.ndarray, np.ndarray], float]
+
+
+def binary_accuracy(
+    y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool | None = None
+) -> float:
+    """Fraction of samples whose thresholded score matches the 0/1 label.  (N,) or (N, 1)."""
+    scores = np.reshape(y_pred, -1)
+    if from_logits is None:
+        from_logits = not (scores.min() >= 0 and scores.max() <= 1)
+    predicted = scores > (0.0 if from_logits else 0.5)
+    truth = np.reshape(y_true, -1) > 0.5
+    return float(np.count_nonzero(predicted == truth)) / max(len(truth), 1)
+
+
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool | None = None) -> float:
+    """Fraction of samples classified correctly; see the module docstring for the rules."""
+    if y_pred.ndim == 2 and y_pred.shape[1] > 1:
+        predicted = y_pred.argmax(axis=1)
+        if y_true.ndim == 2 and y_true.shape[1] == y_pred.shape[1]:
+            truth = y_true.argmax(axis=1)
+        else:
+            truth = np.reshape(y_true, -1)
+        return float(np.count_nonzero(predicted == truth)) / max(len(truth), 1)
+    return binary_accuracy(y_true, y_pred, from_logits)
+
+
+def mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean absolute error: mean |y_pred − y_true| over all entries."""
+    return float(np.mean(np.abs(y_pred - np.reshape(y_true, np.shape(y_pred)))))
+
+
+def mse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean squared error: mean (y_pred − y_true)² over all entries."""
+    difference = y_pred - np.reshape(y_true, np.shape(y_pred))
+    return float(np.mean(difference * difference))
+
+
+_BY_NAME: dict[str, Metric] = {"accuracy": accuracy, "mae": mae, "mse": mse}
+_ALIASES = {
+    "acc": "accuracy",
+    "mean_absolute_error": "mae",
+    "mean_squared_error": "mse",
+}
+
+
+def resolve_metrics(
+    metrics: Sequence[Any] | str | Callable[..., Any], *, from_logits: bool | None = None
+) -> list[tuple[str, Metric]]:
+    """(name, function) for each metric; names must be unique and must not be "loss"."""
+    if isinstance(metrics, str) or callable(metrics):
+        metrics = [metrics]
+    resolved: list[tuple[str, Metric]] = []
+    for metric in metrics:
+        if isinstance(metric, str):
+            name = _ALIASES.get(metric.lower(), metric.lower())
+            if name not in _BY_NAME:
+                known = ", ".join(repr(known_name) for known_name in _BY_NAME)
+                raise ValueError(
+                    f"Unknown metric {metric!r}; known names: {known}, or pass a callable "
+                    "metric(y_true, y_pred) -> float."
+                )
+            function = _BY_NAME[name]
+            if function is accuracy and from_logits is not None:
+                function = partial(accuracy, from_logits=from_logits)
+        elif callable(metric):
+            name = getattr(metric, "__name__", type(metric).__name__)
+            function = metric
+        else:
+            raise TypeError(
+                f"metrics must be names or callables metric(y_true, y_pred); got {metric!r}."
+            )
+        if name == "loss" or any(name == other for other, _ in resolved):
+            raise ValueError(f"metric name {name!r} is used twice (or clashes with 'loss').")
+        resolved.append((name, function))
+    return resolved
+
+
+def check_metric_targets(metrics: Sequence[tuple[str, Metric]], target_kind: str) -> None:
+    """Refuse, before training, built-in metrics that cannot compare these targets."""
+    if target_kind != "class_indices":
+        return
+    for name, function in metrics:
+        if function in (mae, mse):
+            raise ValueError(
+                f"metric {name!r} compares values shaped like the model's output, but y holds "
+                "class indices; use 'accuracy' for a classifier."
+            )
+
+
+def last_layer_is_sigmoid(model: Any) -> bool:
+    """Whether the model's last leaf module is a Sigmoid (its outputs are probabilities)."""
+    leaves = [m for m in model.modules() if next(m.children(), None) is None]
+    return bool(leaves) and type(leaves[-1]).__name__ == "Sigmoid"

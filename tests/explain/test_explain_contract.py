@@ -1,0 +1,144 @@
+"""What explain promises besides its numbers: no side effects, clear errors, bounded output."""
+
+import time
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+import glassnet.functional as F
+from glassnet.tutorial import PARAMETER_NAMES, TrainableNetwork
+
+F64 = np.float64
+
+
+def tutorial_graph():
+    return TrainableNetwork(seed=5).autograd_graph([1.5, -0.5], 1.0)
+
+
+def test_explaining_changes_no_grad_and_leaves_the_graph_usable():
+    graph = tutorial_graph()
+    leaves = graph.parameters.values()
+    for leaf in leaves:
+        gn.explain(graph.loss, leaf)
+        gn.explain(graph.loss, graph.h2)
+    assert all(leaf.grad is None for leaf in leaves)
+    graph.loss.backward()
+    fresh = tutorial_graph()
+    fresh.loss.backward()
+    for name in PARAMETER_NAMES:
+        assert graph.parameters[name].grad == fresh.parameters[name].grad
+
+
+def test_explaining_twice_gives_the_same_answer():
+    rng = np.random.default_rng(2)
+    w = gn.tensor(rng.normal(size=(4, 3)), requires_grad=True, dtype=F64, name="w")
+    loss = F.softmax(w, axis=1).max(axis=1).sum()
+    first = gn.explain(loss, w, index=(2, 1))
+    second = gn.explain(loss, w, index=(2, 1))
+    assert first == second and w.grad is None
+
+
+def test_a_freed_graph_is_an_error_that_says_what_to_do():
+    graph = tutorial_graph()
+    graph.loss.backward()
+    with pytest.raises(gn.GraphFreedError, match=r"freed by backward\(\).*retain_graph=True"):
+        gn.explain(graph.loss, graph.parameters["w1"])
+
+
+def test_after_backward_with_retain_graph_explain_still_works():
+    graph = tutorial_graph()
+    graph.loss.backward(retain_graph=True)
+    w1 = graph.parameters["w1"]
+    gradient = float(w1.grad)
+    assert gn.explain(graph.loss, w1).value == pytest.approx(gradient, rel=1e-12)
+    assert float(w1.grad) == gradient  # still the one backward() wrote
+
+
+def test_errors_say_what_was_expected():
+    w = gn.tensor(np.ones((2, 2)), requires_grad=True, dtype=F64, name="w")
+    out = w * 2.0
+    with pytest.raises(gn.ShapeError, match=r"scalar output.*shape \(2, 2\).*mean\(\)"):
+        gn.explain(out, w, index=(0, 0))
+    loss = out.sum()
+    with pytest.raises(gn.ShapeError, match=r"shape \(2, 2\); pass index=.*index=\(0, 0\)"):
+        gn.explain(loss, w)
+    with pytest.raises(gn.ShapeError, match=r"2 integer\(s\)"):
+        gn.explain(loss, w, index=1)
+    with pytest.raises(IndexError, match=r"out of range"):
+        gn.explain(loss, w, index=(0, 2))
+    with pytest.raises(gn.GlassnetError, match="requires_grad=True"):
+        gn.explain(loss, gn.tensor(1.0))
+    with pytest.raises(TypeError, match="Tensor; got float"):
+        gn.explain(1.0, w)
+
+
+def test_negative_indices_pick_the_same_element():
+    w = gn.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, dtype=F64, name="w")
+    loss = (w * w).sum()
+    last = gn.explain(loss, w, index=(-1, -1))
+    assert last.value == gn.explain(loss, w, index=(1, 2)).value == 10.0
+
+
+def test_many_paths_are_grouped_by_named_tensor_and_printed_briefly():
+    x = gn.tensor(0.3, requires_grad=True, dtype=F64, name="x")
+    y = x
+    for layer in range(10):  # each layer uses y three times: 3^10 paths
+        y = y * y.sigmoid() + y
+        y.name = f"y{layer}"
+    loss = y * 1.0
+    explanation = gn.explain(loss, x)
+    assert explanation.path_count == 3**10
+    assert explanation.grouping == "use"  # the named routes branch too: 2^10 > max_terms
+    loss.backward()
+    assert explanation.value == pytest.approx(float(x.grad), rel=1e-12)
+    assert sum(t.product for t in explanation.terms) == pytest.approx(explanation.value, rel=1e-12)
+    assert len(str(explanation).splitlines()) <= 14
+
+
+def test_unnamed_branches_are_grouped_between_named_tensors():
+    x = gn.tensor(0.7, requires_grad=True, dtype=F64, name="x")
+    y = x
+    for _ in range(8):  # 3^8 paths, all through unnamed tensors
+        y = y * y.sigmoid() + y
+    y.name = "y"
+    loss = (y * y.tanh()).sum()
+    explanation = gn.explain(loss, x)
+    assert explanation.grouping == "named"
+    # y reaches L along 2 edges (mul, tanh) and x enters the first layer along 3: 6 groups
+    assert [term.chain() for term in explanation.terms] == ["∂L/∂y · ∂y/∂x"] * 6
+    loss.backward()
+    assert explanation.value == pytest.approx(float(x.grad), rel=1e-12)
+    assert sum(t.product for t in explanation.terms) == pytest.approx(explanation.value, rel=1e-12)
+    assert "grouped by named tensor" in str(explanation)
+
+
+def mlp_loss(named):
+    rng = np.random.default_rng(0)
+    x = gn.tensor(rng.normal(size=(64, 784)), dtype=F64)
+    labels = gn.tensor(rng.integers(0, 10, size=64))
+    W1 = gn.tensor(rng.normal(size=(256, 784)) * 0.05, requires_grad=True, dtype=F64, name="W1")
+    b1 = gn.tensor(np.zeros(256), requires_grad=True, dtype=F64, name="b1")
+    W2 = gn.tensor(rng.normal(size=(10, 256)) * 0.05, requires_grad=True, dtype=F64, name="W2")
+    b2 = gn.tensor(np.zeros(10), requires_grad=True, dtype=F64, name="b2")
+    hidden = F.relu(F.linear(x, W1, b1))
+    logits = F.linear(hidden, W2, b2)
+    if named:
+        hidden.name, logits.name = "h", "logits"
+    return F.cross_entropy(logits, labels), W1
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_one_weight_of_a_784_256_10_mlp_is_explained_quickly(named):
+    loss, W1 = mlp_loss(named)
+    start = time.perf_counter()
+    explanation = gn.explain(loss, W1, index=(3, 5))
+    elapsed = time.perf_counter() - start
+    text = str(explanation)
+    assert elapsed < 1.0
+    loss.backward()
+    assert explanation.value == pytest.approx(float(W1.grad[3, 5]), rel=1e-10, abs=1e-14)
+    assert sum(t.product for t in explanation.terms) == pytest.approx(explanation.value, rel=1e-10)
+    assert len(text.splitlines()) <= 3 and len(text) < 400
+    if named:
+        assert text.startswith("∂L/∂W1[3, 5] = ∂L/∂logits · ∂logits/∂h · ∂h/∂W1[3, 5] = [64×10]")

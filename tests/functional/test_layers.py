@@ -1,0 +1,136 @@
+"""linear (weight of shape (out, in)) and dropout (inverted, seeded by gn.manual_seed)."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+import glassnet.functional as F
+
+
+def leaf(values):
+    return gn.tensor(values, requires_grad=True, dtype=np.float64)
+
+
+@pytest.mark.parametrize(
+    "x_shape",
+    [
+        pytest.param((5, 3), id="batch"),
+        pytest.param((3,), id="one-sample"),
+        pytest.param((2, 5, 3), id="extra-batch-axis"),
+    ],
+)
+@pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "no-bias"])
+def test_linear_values_and_gradients(x_shape, with_bias, rng):
+    x_values, weight_values = rng.normal(size=x_shape), rng.normal(size=(4, 3))
+    bias_values = rng.normal(size=4)
+    inputs = [leaf(x_values), leaf(weight_values)] + ([leaf(bias_values)] if with_bias else [])
+    out = F.linear(*inputs)
+    expected = x_values @ weight_values.T + (bias_values if with_bias else 0.0)
+    assert out.shape == x_shape[:-1] + (4,)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    assert gn.gradcheck(F.linear, inputs)
+
+
+def test_linear_gradient_formulas(rng):
+    x, weight = leaf(rng.normal(size=(5, 3))), leaf(rng.normal(size=(4, 3)))
+    bias = leaf(np.zeros(4))
+    grad = rng.normal(size=(5, 4))
+    F.linear(x, weight, bias).backward(grad)
+    np.testing.assert_allclose(x.grad, grad @ weight.data)
+    np.testing.assert_allclose(weight.grad, grad.T @ x.data)
+    np.testing.assert_allclose(bias.grad, grad.sum(axis=0))
+
+
+def test_linear_with_a_constant_input_only_differentiates_the_parameters(rng):
+    weight = leaf(rng.normal(size=(2, 3)))
+    F.linear(rng.normal(size=(4, 3)), weight).sum().backward()
+    assert weight.grad.shape == (2, 3)
+
+
+def test_linear_shape_error_names_the_expected_features(rng):
+    weight = gn.tensor(rng.normal(size=(4, 3)))
+    with pytest.raises(gn.ShapeError, match=r"\(batch, 3\).*\(4, 3\).*\(5, 2\)"):
+        F.linear(gn.tensor(np.ones((5, 2))), weight)
+
+
+def test_dropout_in_eval_mode_is_the_identity():
+    x = gn.tensor(np.arange(1.0, 7.0), requires_grad=True)
+    out = F.dropout(x, p=0.5, training=False)
+    np.testing.assert_array_equal(out.data, x.data)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.ones(6))
+
+
+def test_dropout_p0_keeps_everything():
+    x = gn.tensor(np.arange(1.0, 7.0))
+    np.testing.assert_array_equal(F.dropout(x, p=0.0).data, x.data)
+
+
+def test_dropout_p1_drops_everything():
+    x = gn.tensor(np.arange(1.0, 7.0), requires_grad=True)
+    out = F.dropout(x, p=1.0)
+    np.testing.assert_array_equal(out.data, np.zeros(6))
+    assert out.requires_grad
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros(6))
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
+def test_dropout_scales_the_survivors_by_one_over_keep(p):
+    gn.manual_seed(3)
+    x = gn.tensor(np.full(10_000, 2.0), requires_grad=True, dtype=np.float64)
+    out = F.dropout(x, p=p)
+    kept = out.data != 0
+    np.testing.assert_allclose(out.data[kept], 2.0 / (1 - p))
+    dropped_fraction = 1 - kept.mean()
+    assert abs(dropped_fraction - p) < 4 * np.sqrt(p * (1 - p) / x.size)  # 4 σ of a binomial
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad, kept / (1 - p))  # the same mask as the forward pass
+
+
+def test_dropout_preserves_the_mean():
+    gn.manual_seed(11)
+    p, size = 0.3, 200_000
+    out = F.dropout(gn.tensor(np.ones(size), dtype=np.float64), p=p)
+    standard_error = np.sqrt(p / (1 - p) / size)  # std of mask/(1 − p) is √(p/(1 − p))
+    assert abs(out.data.mean() - 1.0) < 4 * standard_error
+
+
+def test_dropout_gradient_matches_finite_differences_with_a_fixed_mask(rng):
+    x = leaf(rng.normal(size=(3, 4)))
+
+    def seeded_dropout(t):
+        gn.manual_seed(5)  # the same mask at every evaluation
+        return F.dropout(t, p=0.4)
+
+    assert gn.gradcheck(seeded_dropout, [x])
+
+
+def test_same_seed_gives_the_same_mask_bit_for_bit():
+    x = gn.tensor(np.ones((64, 64)))
+    gn.manual_seed(123)
+    first = F.dropout(x, p=0.5).data
+    gn.manual_seed(123)
+    second = F.dropout(x, p=0.5).data
+    assert first.tobytes() == second.tobytes()
+
+
+def test_different_seeds_give_different_masks():
+    x = gn.tensor(np.ones((64, 64)))
+    gn.manual_seed(123)
+    first = F.dropout(x, p=0.5).data
+    gn.manual_seed(124)
+    second = F.dropout(x, p=0.5).data
+    assert not np.array_equal(first, second)
+
+
+def test_successive_calls_draw_new_masks():
+    x = gn.tensor(np.ones((64, 64)))
+    gn.manual_seed(0)
+    assert not np.array_equal(F.dropout(x).data, F.dropout(x).data)
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_dropout_rejects_a_probability_outside_0_1(p):
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        F.dropout(gn.tensor([1.0]), p=p)

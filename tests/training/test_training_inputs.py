@@ -1,0 +1,161 @@
+"""Bad input is refused before any weight changes, in scikit-learn's words where it has some."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from training_helpers import blobs, classifier, regressor, same_state
+
+import glassnet as gn
+from glassnet import nn, optim
+from glassnet.training import evaluate, fit, predict
+
+X_GOOD, Y_GOOD = blobs(n=10, classes=5)
+
+
+def with_value(value, row=3, column=1):
+    X = X_GOOD.copy()
+    X[row, column] = value
+    return X
+
+
+def string_labels():
+    return np.array(list("abcdeabcde"))
+
+
+# (X, y, extra fit arguments, error type, message regex)
+BAD_FIT_INPUTS = [
+    pytest.param(with_value(np.nan), Y_GOOD, {}, ValueError,
+                 re.escape("Input X contains NaN."), id="nan-in-X"),
+    pytest.param(with_value(np.inf), Y_GOOD, {}, ValueError,
+                 re.escape("Input X contains infinity."), id="inf-in-X"),
+    pytest.param(with_value(-np.inf, row=9, column=3), Y_GOOD, {}, ValueError,
+                 re.escape("Input X contains infinity."), id="minus-inf-last-entry"),
+    pytest.param(with_value(1e300), Y_GOOD, {}, ValueError,
+                 "Input X contains infinity or a value too large for float32", id="too-big"),
+    pytest.param(X_GOOD[:, :3], Y_GOOD, {}, gn.ShapeError,
+                 re.escape("X has 3 features, but the model is expecting 4 features as input."),
+                 id="wrong-feature-count"),
+    pytest.param(X_GOOD, Y_GOOD[:9], {}, ValueError,
+                 re.escape("Found input variables with inconsistent numbers of samples: [10, 9]"),
+                 id="inconsistent-lengths"),
+    pytest.param(np.empty((0, 4)), np.empty(0, dtype=int), {}, ValueError,
+                 re.escape("Found array with 0 sample(s) (shape=(0, 4)) while a minimum of 1 is "
+                           "required."), id="empty"),
+    pytest.param(np.arange(4.0), Y_GOOD[:4], {}, ValueError,
+                 r"Expected 2D array, got 1D array instead:\narray=\[0\. 1\. 2\. 3\.\]\.\n"
+                 r"Reshape your data either using array\.reshape\(-1, 1\) if your data has a "
+                 r"single feature or array\.reshape\(1, -1\) if it contains a single sample\.",
+                 id="1d-X"),
+    pytest.param(X_GOOD.astype(str), Y_GOOD, {}, TypeError, "X has dtype str", id="string-X"),
+    pytest.param(np.array([[object()] * 4] * 10), Y_GOOD, {}, TypeError,
+                 "X has dtype object with non-numeric entries", id="object-X"),
+    pytest.param(X_GOOD.astype(complex), Y_GOOD, {}, TypeError, "X has complex dtype complex128",
+                 id="complex-X"),
+    pytest.param(X_GOOD, np.where(Y_GOOD == 0, 7, Y_GOOD), {}, ValueError,
+                 re.escape("y contains class 7, but the model has 5 outputs (classes 0..4)."),
+                 id="class-too-big"),
+    pytest.param(X_GOOD, np.where(Y_GOOD == 0, -1, Y_GOOD), {}, ValueError,
+                 re.escape("y contains class -1, but the model has 5 outputs (classes 0..4)."),
+                 id="negative-class"),
+    pytest.param(X_GOOD, Y_GOOD + 0.5, {}, ValueError, "Unknown label type: continuous",
+                 id="continuous-labels"),
+    pytest.param(X_GOOD, string_labels(), {}, TypeError, "y has dtype str.*LabelEncoder",
+                 id="string-labels"),
+    pytest.param(X_GOOD, np.ones((10, 3)), {}, gn.ShapeError,
+                 re.escape("y has shape (10, 3), but the model outputs shape (N, 5)"),
+                 id="one-hot-of-wrong-width"),
+    pytest.param(X_GOOD, Y_GOOD, {"validation_data": (with_value(np.nan), Y_GOOD)}, ValueError,
+                 re.escape("Input X_val contains NaN."), id="nan-in-X_val"),
+    pytest.param(X_GOOD, Y_GOOD, {"validation_data": (X_GOOD, Y_GOOD + 5)}, ValueError,
+                 r"y_val contains class \d, but the model has 5 outputs",
+                 id="y_val-out-of-range"),
+    pytest.param(X_GOOD, Y_GOOD, {"validation_data": X_GOOD}, ValueError,
+                 "validation_data must be a tuple", id="validation_data-not-a-pair"),
+    pytest.param(X_GOOD, Y_GOOD, {"metrics": ["mse"]}, ValueError,
+                 "metric 'mse' compares values shaped like the model's output",
+                 id="mse-metric-on-class-indices"),
+    pytest.param(X_GOOD, Y_GOOD, {"metrics": ["f1_score"]}, ValueError,
+                 "Unknown metric 'f1_score'", id="unknown-metric"),
+    pytest.param(X_GOOD, Y_GOOD, {"loss": "hinge"}, ValueError,
+                 "Unknown loss 'hinge'; known names: 'cross_entropy'", id="unknown-loss"),
+    pytest.param(X_GOOD, Y_GOOD, {"loss": 3}, TypeError, "loss must be a name",
+                 id="loss-not-callable"),
+    pytest.param(X_GOOD, Y_GOOD, {"batch_size": 0}, ValueError, "batch_size must be >= 1",
+                 id="batch-size-0"),
+    pytest.param(X_GOOD, Y_GOOD, {"batch_size": 2.5}, TypeError, "batch_size must be an int",
+                 id="batch-size-float"),
+    pytest.param(X_GOOD, Y_GOOD, {"epochs": -1}, ValueError, "epochs must be >= 0",
+                 id="negative-epochs"),
+    pytest.param(X_GOOD, Y_GOOD, {"validation_split": 1.0}, ValueError,
+                 re.escape("validation_split must be in [0, 1)"), id="split-1"),
+    pytest.param(X_GOOD, Y_GOOD, {"verbose": 3}, ValueError, "verbose must be 0", id="verbose-3"),
+    pytest.param(X_GOOD, Y_GOOD, {"callbacks": [print]}, TypeError,
+                 "callbacks must be glassnet.callbacks.Callback instances", id="bad-callback"),
+    pytest.param(X_GOOD, Y_GOOD, {"clip_grad_norm": -1.0}, ValueError,
+                 "clip_grad_norm must be a positive number", id="negative-clip"),
+    pytest.param(X_GOOD, Y_GOOD, {"optimizer": "sgd"}, TypeError, "optimizer must have step",
+                 id="optimizer-not-an-optimizer"),
+]
+
+
+@pytest.mark.parametrize("X, y, extra, error_type, message", BAD_FIT_INPUTS)
+def test_bad_input_is_refused_before_any_weight_changes(X, y, extra, error_type, message):
+    model = classifier(classes=5)
+    optimizer = optim.Adam(model.parameters(), lr=0.1)
+    weights = model.state_dict()
+    arguments = {"loss": "cross_entropy", "optimizer": optimizer, "epochs": 2, "verbose": 0}
+    arguments.update(extra)
+    with pytest.raises(error_type, match=message):
+        fit(model, X, y, **arguments)
+    assert same_state(weights, model.state_dict())
+    assert optimizer.state == {}
+
+
+def test_nan_in_a_regression_target_is_refused():
+    model = regressor()
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    y = np.array([0.0, 1.0, np.nan, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError, match=re.escape("Input y contains NaN.")):
+        fit(model, X, y, loss="mse", optimizer=optim.SGD(model.parameters(), lr=0.1), epochs=1,
+            verbose=0)
+
+
+def test_regression_target_of_the_wrong_width_is_refused():
+    model = regressor()
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    with pytest.raises(gn.ShapeError, match=re.escape("y has shape (6, 2), but the model outputs "
+                                                      "shape (N, 1)")):
+        fit(model, X, np.zeros((6, 2)), loss="mse",
+            optimizer=optim.SGD(model.parameters(), lr=0.1), epochs=1, verbose=0)
+
+
+def test_binary_targets_outside_zero_one_are_refused():
+    gn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 1))
+    with pytest.raises(ValueError, match=re.escape("needs targets in [0, 1]; y has values from "
+                                                   "-1 to 1")):
+        fit(model, X_GOOD, np.where(Y_GOOD > 2, 1.0, -1.0), loss="bce_with_logits",
+            optimizer=optim.SGD(model.parameters(), lr=0.1), epochs=1, verbose=0)
+
+
+def test_array_likes_are_accepted():
+    model = classifier(classes=5)
+    fit(model, X_GOOD.tolist(), Y_GOOD.tolist(), loss="cross_entropy",
+        optimizer=optim.SGD(model.parameters(), lr=0.1), epochs=1, verbose=0)
+    assert predict(model, gn.tensor(X_GOOD)).shape == (10, 5)
+
+
+@pytest.mark.parametrize("X, message", [
+    pytest.param(with_value(np.nan), "Input X contains NaN.", id="nan"),
+    pytest.param(X_GOOD[:, :2], "X has 2 features, but the model is expecting 4", id="features"),
+    pytest.param(X_GOOD[0], "Expected 2D array, got 1D array instead", id="1d"),
+])
+def test_predict_and_evaluate_check_X_too(X, message):
+    model = classifier(classes=5)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        predict(model, X)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        evaluate(model, X, Y_GOOD, loss="cross_entropy")
