@@ -13,7 +13,9 @@ import sys
 import numpy as np
 import peers
 from harness import (
+    QUIET_CORES,
     OtherLoad,
+    Rounds,
     blas_lines,
     format_table,
     gemm_peak_flops,
@@ -76,14 +78,14 @@ def check_agreement(data: MLPData) -> list[str]:
     return lines
 
 
-def measure_kind(kind: str, data: MLPData, steps: int, rounds: int) -> dict[str, list[float]]:
+def measure_kind(kind: str, data: MLPData, steps: int, rounds: int) -> Rounds:
     runners = {c.name: c.make(data) for c in all_contenders(kind)}
     runs = {name: (lambda runner=runner: runner.run(steps)) for name, runner in runners.items()}
     return interleaved_rates(runs, rounds)
 
 
-def speed_table(kind: str, rates: dict[str, list[float]], flops_per_sample: float,
-                peak: float) -> str:  # fmt: skip
+def speed_table(kind: str, rounds: Rounds, flops_per_sample: float, peak: float) -> str:
+    rates = rounds.rates
     medians = {name: statistics.median(values) for name, values in rates.items()}
     notes = {c.name: c.note for c in all_contenders(kind)}
     first, second = REFERENCES[kind]
@@ -94,10 +96,17 @@ def speed_table(kind: str, rates: dict[str, list[float]], flops_per_sample: floa
                      f"{median * flops_per_sample / peak * 100:.0f}%", notes[name]])  # fmt: skip
     headers = ["contender", "samples/s", "IQR", f"vs {first}", f"vs {second}", "% GEMM peak",
                "note"]  # fmt: skip
-    return format_table(headers, rows)
+    return format_table(headers, rows) + _redone(rounds)
 
 
-def latency_table(rates: dict[str, list[float]]) -> str:
+def _redone(rounds: Rounds) -> str:
+    if not rounds.redone:
+        return ""
+    return f"\n({rounds.redone} rounds redone: other processes were busy during them)"
+
+
+def latency_table(rounds: Rounds) -> str:
+    rates = rounds.rates
     microseconds = {name: 1e6 / statistics.median(values) for name, values in rates.items()}
     notes = {c.name: c.note for c in all_contenders("latency")}
     first, second = REFERENCES["latency"]
@@ -108,7 +117,7 @@ def latency_table(rates: dict[str, list[float]]) -> str:
         rows.append([name, f"{value:.1f}", f"{spread_percent(rates[name]):.0f}%", *ratios,
                      notes[name]])  # fmt: skip
     headers = ["contender", "us/sample", "IQR", f"speed vs {first}", f"speed vs {second}", "note"]
-    return format_table(headers, rows)
+    return format_table(headers, rows) + _redone(rounds)
 
 
 def main() -> None:
@@ -119,7 +128,8 @@ def main() -> None:
     peak = gemm_peak_flops()
     print("MLP 784-256-128-10 ReLU, softmax cross-entropy, SGD lr 0.1, batch 128, float32")
     print(f"data: {data.n_samples} random MNIST-shaped samples; {arguments.rounds} rounds after "
-          "1 warm-up, interleaved, median; IQR = spread of the rounds")  # fmt: skip
+          "1 warm-up, interleaved, median; IQR = spread of the rounds; a round during which "
+          f"other processes kept > {QUIET_CORES} cores busy is redone")  # fmt: skip
     print("OpenBLAS environment: " + openblas_environment())
     for line in blas_lines():
         print("  " + line)
@@ -143,7 +153,7 @@ def main() -> None:
     print(other_load.describe())
     print(f"\nTraining: {arguments.steps} steps of 128 per round (samples/s, higher is better)")
     print(speed_table("train", results["train"], TRAIN_FLOPS_PER_SAMPLE, peak))
-    bar = statistics.median(results["train"]["numpy_fused"]) * GLASSNET_TARGET
+    bar = statistics.median(results["train"].rates["numpy_fused"]) * GLASSNET_TARGET
     print(f"glassnet target: >= {GLASSNET_TARGET}x numpy_fused = {bar:,.0f} samples/s")
     print(f"\nInference: forward of {peers.INFER_BATCH}-row batches (samples/s)")
     print(speed_table("infer", results["infer"], FORWARD_FLOPS_PER_SAMPLE, peak))
@@ -154,8 +164,9 @@ def main() -> None:
         "gemm_peak_flops": peak, "agreement": agreement, "other_load_cores": other_load.cores(),
         "samples_per_second": {kind: {name: {"median": statistics.median(values),
                                              "rounds": values}
-                                      for name, values in rates.items()}
-                               for kind, rates in results.items()},
+                                      for name, values in rounds.rates.items()}
+                               for kind, rounds in results.items()},
+        "rounds_redone": {kind: rounds.redone for kind, rounds in results.items()},
     })  # fmt: skip
 
 

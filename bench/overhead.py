@@ -13,6 +13,10 @@ the median time of
 and the overhead per op in microseconds, (glassnet − NumPy) / 20: forward-only against numpy,
 fwd+bwd against numpy (as defined) and against numpy+grad (the part that is bookkeeping, not
 arithmetic). Runs in a few seconds: ``python bench/overhead.py``.
+
+At 32768 float32 elements each array is 128 KiB, glibc's default mmap threshold: every array the
+graph keeps alive is a fresh mmap whose pages fault in on first touch, which costs more than the
+arithmetic (MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000 removes it).
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ CHAIN: list[Op] = [
     ("mul", lambda t: t * 3.0, lambda a: a * 3.0, lambda a, y: 3.0),
     ("tanh", lambda t: t.tanh(), np.tanh, lambda a, y: 1.0 - y * y),
     ("div", lambda t: t / 1.5, lambda a: a / 1.5, lambda a, y: 1.0 / 1.5),
-    ("sigmoid", lambda t: t.sigmoid(), lambda a: 1.0 / (1.0 + np.exp(-a)), lambda a, y: y * (1 - y)),
+    ("sigmoid", lambda t: t.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), lambda a, y: y * (1 - y)),
     ("sub", lambda t: t - 0.6, lambda a: a - 0.6, lambda a, y: 1.0),
     ("relu", lambda t: t.relu(), lambda a: np.maximum(a, 0.0), lambda a, y: a > 0),
     ("add", lambda t: t + 0.1, lambda a: a + 0.1, lambda a, y: 1.0),

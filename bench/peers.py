@@ -47,11 +47,15 @@ GLASSNET_IMPORT_ERROR = ""
 
 
 class Runner(Protocol):
+    """What make(data) returns: run(steps) does the steps and returns the samples processed."""
+
     def run(self, steps: int) -> int: ...
 
 
 @dataclass(frozen=True)
 class Contender:
+    """One entry of a benchmark table; see the module docstring for each field."""
+
     name: str
     kind: str
     make: Callable[[Any], Runner]
@@ -277,7 +281,8 @@ class SklearnMLP:
 
         self.data, self.position = data, 0
         self.model = MLPClassifier(
-            hidden_layer_sizes=LAYER_SIZES[1:-1], solver="sgd", learning_rate_init=0.1,
+            hidden_layer_sizes=LAYER_SIZES[1:-1], solver="sgd",
+            learning_rate_init=data.learning_rate,
             momentum=0.0, nesterovs_momentum=False, batch_size=data.batch_size, alpha=0.0,
             shuffle=False,  # the other contenders also walk the batches in order
         )  # fmt: skip

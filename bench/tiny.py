@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-from harness import SETTLE_SECONDS, OtherLoad, format_table, spread_percent, write_json
-from peers import all_contenders
+from harness import OtherLoad, format_table, interleaved_rates, spread_percent, write_json
+from peers import Contender, all_contenders
 from peers_tiny import PEOPLE, STEPS, make_tiny_data
 
 REFERENCES = ("micrograd", "torch_per_sample")
@@ -35,19 +36,21 @@ def main() -> None:
     other_load = OtherLoad()
     data = make_tiny_data()
     contenders = all_contenders("tiny")
-    seconds: dict[str, list[float]] = {c.name: [] for c in contenders}
-    predictions: dict[str, np.ndarray] = {}
-    for round_index in range(arguments.rounds + 1):  # round 0 is the warm-up
-        shift = round_index % len(contenders)
-        for contender in contenders[shift:] + contenders[:shift]:
-            runner = contender.make(data)
-            time.sleep(SETTLE_SECONDS)
-            start = time.perf_counter()
-            runner.run(STEPS)
-            elapsed = time.perf_counter() - start
-            if round_index:
-                seconds[contender.name].append(elapsed)
-            predictions[contender.name] = runner.predict()
+    runners: dict[str, Any] = {}
+
+    def fresh(contender: Contender) -> Callable[[], None]:
+        def prepare() -> None:
+            runners[contender.name] = contender.make(data)
+
+        return prepare
+
+    rounds = interleaved_rates(
+        {c.name: (lambda name=c.name: runners[name].run(STEPS)) for c in contenders},
+        arguments.rounds,
+        prepare={c.name: fresh(c) for c in contenders},
+    )
+    seconds = {name: [STEPS / rate for rate in rates] for name, rates in rounds.rates.items()}
+    predictions = {name: runner.predict() for name, runner in runners.items()}
 
     medians = {name: statistics.median(values) for name, values in seconds.items()}
     rows = []
@@ -64,6 +67,8 @@ def main() -> None:
     headers = ["contender", "ms total", "us/step", "IQR", "speed vs micrograd",
                "speed vs torch", "final MSE", "note"]  # fmt: skip
     print(format_table(headers, rows))
+    if rounds.redone:
+        print(f"({rounds.redone} rounds redone: other processes were busy during them)")
     names = list(PEOPLE)
     for name, values in predictions.items():
         pairs = zip(names, values, strict=True)
@@ -73,7 +78,7 @@ def main() -> None:
         "seconds": {name: {"median": medians[name], "rounds": values}
                     for name, values in seconds.items()},
         "predictions": {name: values.tolist() for name, values in predictions.items()},
-        "other_load_cores": other_load.cores(),
+        "other_load_cores": other_load.cores(), "rounds_redone": rounds.redone,
     })  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from glassnet.errors import (
 from glassnet.explain import Explanation, explain
 from glassnet.io import load, save
 from glassnet.random import manual_seed
+from glassnet.training import callbacks, evaluate, fit, predict
 
 __version__ = "0.1.0"
 
@@ -43,9 +44,12 @@ __all__ = [
     "ShapeError",
     "Tensor",
     "TrainingDiverged",
+    "callbacks",
     "concatenate",
     "enable_grad",
+    "evaluate",
     "explain",
+    "fit",
     "functional",
     "get_default_dtype",
     "gradcheck",
@@ -55,6 +59,7 @@ __all__ = [
     "manual_seed",
     "matmul",
     "no_grad",
+    "predict",
     "save",
     "set_default_dtype",
     "set_grad_enabled",

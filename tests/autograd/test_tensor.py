@@ -31,10 +31,6 @@ def test_set_default_dtype_float64(float64_default):
     assert gn.tensor(np.ones(2, dtype=np.float32)).dtype == np.float64
 
 
-def test_default_dtype_is_float32_again_after_the_float64_test():
-    assert gn.get_default_dtype() is np.float32
-
-
 def test_set_default_dtype_refuses_non_floats():
     with pytest.raises(gn.DTypeError, match="float32 or float64"):
         gn.set_default_dtype(np.int32)

@@ -142,3 +142,43 @@ def test_one_weight_of_a_784_256_10_mlp_is_explained_quickly(named):
     assert len(text.splitlines()) <= 3 and len(text) < 400
     if named:
         assert text.startswith("∂L/∂W1[3, 5] = ∂L/∂logits · ∂logits/∂h · ∂h/∂W1[3, 5] = [64×10]")
+
+
+@pytest.fixture
+def float64_default():
+    previous = gn.get_default_dtype()
+    gn.set_default_dtype(np.float64)
+    yield
+    gn.set_default_dtype(previous)
+
+
+def test_a_weight_of_a_gn_nn_model_is_explained(float64_default):
+    from glassnet import nn
+
+    gn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    rng = np.random.default_rng(1)
+    x = gn.tensor(rng.normal(size=(64, 784)))
+    labels = gn.tensor(rng.integers(0, 10, size=64))
+    loss = nn.CrossEntropyLoss()(model(x), labels)
+    weight = model[0].weight
+    assert weight.dtype == np.float64
+    start = time.perf_counter()
+    explanation = gn.explain(loss, weight, index=(7, 100))
+    assert time.perf_counter() - start < 1.0
+    loss.backward()
+    assert explanation.value == pytest.approx(float(weight.grad[7, 100]), rel=1e-10, abs=1e-14)
+    assert str(explanation).startswith("∂L/∂wrt[7, 100] = ")  # an unnamed weight
+
+
+def test_a_long_unnamed_chain_is_folded_into_one_line():
+    x = gn.tensor(0.1, requires_grad=True, dtype=F64, name="x")
+    y = x
+    for _ in range(2000):
+        y = (y * 0.999).tanh() + 0.001
+    start = time.perf_counter()
+    explanation = gn.explain(y, x)
+    assert time.perf_counter() - start < 2.0  # 6000 ops, each stepped through twice
+    y.backward()
+    assert explanation.value == pytest.approx(float(x.grad), rel=1e-12)
+    assert str(explanation).endswith("(one path, 6000 ops: add, tanh, mul)")

@@ -107,6 +107,7 @@ def _entry(dtype: str, shape: list, begin: int, end: int) -> dict:
         ({"w": _entry("F32", [-1], 0, 0)}, b"", "shape must be a list of non-negative integers"),
         ({"w": _entry("F32", [True], 0, 4)}, bytes(4), "shape must be a list of non-negative"),
         ({"w": _entry("F32", [1] * 40, 0, 4)}, bytes(4), "40 dimensions"),
+        ({"w": _entry("F32", [0, 2**40, 2**40], 0, 0)}, b"", "is too large for an array"),
         ({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4], "x": 1}}, bytes(4),
          "exactly the keys dtype, shape and data_offsets"),
         ({"w": _entry("F32", [1], 4, 0)}, bytes(4), r"data_offsets \[4, 0\] lie outside"),

@@ -175,3 +175,12 @@ def test_gradient_of_wrong_shape_is_an_error():
     weight.grad = np.ones((1, 4))  # would silently broadcast in an in-place update
     with pytest.raises(ShapeError, match=r"shape \(3, 4\) has a gradient of shape \(1, 4\)"):
         optim.Adam([weight]).step()
+
+
+def test_numpy_scalar_hyperparameters_are_saved_as_plain_numbers():
+    params = make_parameters()
+    optimizer = optim.SGD(params, lr=np.float32(0.5), momentum=np.float64(0.9))
+    run_glassnet(optimizer, params, 2)
+    saved = through_files(optimizer.state_dict())  # asserts every value is plain data
+    assert saved["param_groups"][0]["lr"] == 0.5
+    assert saved["state"]["0"]["momentum_buffer"].dtype == np.float64

@@ -174,3 +174,14 @@ def test_cases_cover_every_option():
         "Adagrad": {"lr_decay", "initial_accumulator_value", "eps", "weight_decay", "maximize"},
     }.items():
         assert {(name, key) for key in expected} <= seen
+
+
+def test_first_step_allocates_state_and_one_shared_scratch_array():
+    params = [Parameter(np.ones(100_000, dtype=np.float32), dtype=np.float32) for _ in range(2)]
+    for param in params:
+        param.grad = np.full_like(param.data, 0.5)
+    optimizer = optim.Adam(params)
+    array_bytes = params[0].data.nbytes
+    # exp_avg and exp_avg_sq for each parameter, and one scratch array that both share
+    peak = traced_peak_bytes(optimizer.step)
+    assert 5 * array_bytes <= peak < 5.5 * array_bytes

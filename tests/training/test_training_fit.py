@@ -260,7 +260,7 @@ def test_fit_trains_in_train_mode_and_restores_the_previous_mode():
     X, y = blobs()
     model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 3))
     seen_modes = []
-    model[1].register_forward_hook(lambda module, inputs, output: seen_modes.append(module.training))
+    model[1].register_forward_hook(lambda module, _, output: seen_modes.append(module.training))
     model.eval()
     fit(model, X, y, loss="cross_entropy", optimizer=sgd(model), epochs=1, verbose=0,
         validation_split=0.25)
@@ -307,3 +307,12 @@ def test_zero_epochs_changes_nothing():
     before = model.state_dict()
     history = fit(model, X, y, loss="cross_entropy", optimizer=sgd(model), epochs=0, verbose=0)
     assert history.history == {} and same_state(before, model.state_dict())
+
+
+def test_a_float64_model_trains_in_float64(float64_default):
+    X, y = blobs()
+    model = classifier()
+    loss = RecordingLoss(F.cross_entropy)
+    fit(model, X.astype(np.float32), y, loss=loss, optimizer=sgd(model), epochs=1, verbose=0)
+    assert all(d == np.float64 for d in loss.output_dtypes)
+    assert all(p.dtype == np.float64 for p in model.parameters())

@@ -37,7 +37,7 @@ class Arrival:
 
     edge: Edge
     grad: np.ndarray
-    ops: tuple[str, ...]  # op labels the sweep went through, output side first
+    ops: tuple[str, ...]  # the kinds of op the sweep went through, output side first
 
 
 @dataclass
@@ -155,13 +155,16 @@ def sweep(
     if root is None or root not in subgraph.edges:
         return []
     pending: dict[Function, np.ndarray] = {root: seed}
-    routes: dict[Function, tuple[str, ...]] = {root: ()}
+    # the op labels met on the way to each node, as an ordered set: a few kinds, not every node
+    routes: dict[Function, dict[str, None]] = {root: {}}
     queue = [(subgraph.position[root], root)]  # a node runs once all its users have run
     arrivals: list[Arrival] = []
     while queue:
         _, node = heapq.heappop(queue)
         node_grad = pending.pop(node)
-        ops = routes.pop(node) + (node.label,)
+        labels_met = routes.pop(node)
+        labels_met.setdefault(node.label)
+        ops = tuple(labels_met)
         input_grads = node.backward(node_grad)
         for edge in subgraph.relevant_edges(node):
             grad = input_grads[edge.slot]
@@ -174,16 +177,12 @@ def sweep(
             producer = tensor._ctx
             previous = pending.get(producer)
             if previous is None:
-                pending[producer], routes[producer] = grad, ops
+                pending[producer], routes[producer] = grad, dict(labels_met)
                 heapq.heappush(queue, (subgraph.position[producer], producer))
             else:
                 pending[producer] = previous + grad
-                routes[producer] = _merge(routes[producer], ops)
+                routes[producer].update(labels_met)
     return arrivals
-
-
-def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
-    return first + tuple(op for op in second if op not in first)
 
 
 def gradient_of_wrt(subgraph: Subgraph, index: tuple[int, ...]) -> float:

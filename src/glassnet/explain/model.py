@@ -52,7 +52,8 @@ class Factor:
 
     ``value`` is that derivative as a number when the numerator is a single number and the
     denominator is one too (or the chosen element of ``wrt``); otherwise None: the factor is an
-    array of shape numerator_shape × denominator_shape.
+    array of shape numerator_shape × denominator_shape. ``ops`` are the op labels folded in, in
+    path order (each kind once when there are more than eight).
     """
 
     numerator: str
@@ -150,6 +151,10 @@ class Explanation:
             return f"{head} = 0   ({self.wrt_label} does not reach {self.output_label})"
         if len(self.terms) == 1 and self.grouping == "path":
             [term] = self.terms
+            if term.chain() == head:  # one long unnamed chain, folded: say what it went through
+                [factor] = term.factors
+                through = f"one path, {len(factor.steps)} ops: {', '.join(factor.ops)}"
+                return f"{head} = {format_number(term.product, digits)}   ({through})"
             return "\n".join([term.format(head, digits), *_step_lines(term, digits, steps)])
         lines = [self._header()]
         shown = sorted(self.terms, key=lambda term: -abs(term.product))[:max_terms]

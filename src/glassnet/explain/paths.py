@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,18 +32,31 @@ class TooManyTerms(Exception):
     """Raised inside the walk when a grouping would produce more terms than allowed."""
 
 
+# A path grows one item at a time and shares its beginning with its branches, so its lists are
+# linked: (last item, rest) or None. Growing is O(1); unrolling, once per factor, is O(length).
+Chain = tuple[Any, "Chain"] | None
+
+
+def _unroll(chain: Chain) -> tuple:
+    items = []
+    while chain is not None:
+        item, chain = chain
+        items.append(item)
+    return tuple(reversed(items))
+
+
 @dataclass(frozen=True)
 class _State:
     """A partly walked path: everything from the output down to ``tensor``."""
 
     tensor: Tensor
     grad: np.ndarray
-    factors: tuple[Factor, ...]  # closed factors, output side first
+    factors: Chain  # closed factors, output side first
     top: Tensor  # where the open factor starts
     unit: np.ndarray | None  # ∂top/∂tensor along the open factor, while top is a single number
-    steps: tuple[Step, ...]  # the open factor's steps
-    ops: tuple[str, ...]  # the open factor's ops
-    route: tuple[str, ...]
+    steps: Chain  # the open factor's Steps
+    ops: Chain  # the open factor's op labels, a tuple per sweep
+    route: Chain  # "op[slot]" per edge
 
 
 class Labeller:
@@ -51,7 +65,7 @@ class Labeller:
     def __init__(self, output: Tensor, wrt: Tensor, index: tuple[int, ...]) -> None:
         self.output, self.wrt, self.index = output, wrt, index
         self.output_label = output.name or "L"
-        wrt_name = wrt.name or "x"
+        wrt_name = wrt.name or "wrt"
         self.wrt_label = wrt_name if wrt.size == 1 else f"{wrt_name}[{', '.join(map(str, index))}]"
 
     def __call__(self, tensor: Tensor) -> str:
@@ -77,7 +91,7 @@ def walk(
     labels = Labeller(subgraph.output, subgraph.wrt, index)
     output = subgraph.output
     seed = np.ones(output.shape, dtype=output.dtype)
-    stack = [_State(output, seed, (), output, seed, (), (), ())]
+    stack = [_State(output, seed, None, output, seed, None, None, None)]
     local_slopes: dict[Function, tuple] = {}
     terms: list[Term] = []
     while stack:
@@ -134,25 +148,34 @@ def _advance(
 ) -> _State | Term:
     """Move the path one boundary down: close the open factor at a named tensor or at wrt."""
     below = arrival.edge.tensor
-    steps = state.steps + ((step,) if step is not None else ())
-    ops = state.ops + arrival.ops
-    route = state.route + (f"{arrival.edge.node.label}[{arrival.edge.slot}]",)
+    steps = (step, state.steps) if step is not None else state.steps
+    ops = (arrival.ops, state.ops)
+    route = (f"{arrival.edge.node.label}[{arrival.edge.slot}]", state.route)
     is_wrt = below is labels.wrt
     if not (is_wrt or below.name):
         return _State(below, arrival.grad, state.factors, state.top, unit, steps, ops, route)
     value = None
     if unit is not None and (is_wrt or below.size == 1):
         value = float(unit[labels.index]) if is_wrt else float(unit.reshape(()))
+    closed_steps = _unroll(steps)
     factor = Factor(labels(state.top), labels(below), value, labels.shape(state.top),
-                    labels.shape(below), ops, steps)
-    factors = state.factors + (factor,)
+                    labels.shape(below), _distinct(_unroll(ops)), closed_steps)
+    factors = (factor, state.factors)
     if is_wrt:
-        if len(factors) == 1 and 1 < len(steps) <= UNFOLDED_STEPS:
-            factors = tuple(_step_factor(s) for s in steps)  # nothing named: show every op
+        all_factors = _unroll(factors)
+        if len(all_factors) == 1 and 1 < len(closed_steps) <= UNFOLDED_STEPS:
+            all_factors = tuple(_step_factor(s) for s in closed_steps)  # nothing named: each op
         product = arrival.grad[labels.index]
-        return Term(factors, float(product), route)
+        return Term(all_factors, float(product), _unroll(route))
     fresh = np.ones(below.shape, dtype=below.dtype) if below.size == 1 else None
-    return _State(below, arrival.grad, factors, below, fresh, (), (), route)
+    return _State(below, arrival.grad, factors, below, fresh, None, None, route)
+
+
+def _distinct(op_groups: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """The op labels in path order; a long path repeats a few kinds, so keep each kind once
+    when the factor folds more than UNFOLDED_STEPS ops."""
+    labels = tuple(op for group in op_groups for op in group)
+    return labels if len(labels) <= UNFOLDED_STEPS else tuple(dict.fromkeys(labels))
 
 
 def _step_factor(step: Step) -> Factor:

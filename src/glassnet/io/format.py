@@ -173,6 +173,8 @@ def _parse_entry(name: str, raw: Any, data_size: int) -> TensorEntry:
                                f"{shape!r:.120}.")
     if len(shape) > MAX_DIMENSIONS:
         raise ModelFormatError(f"{where}: {len(shape)} dimensions (at most {MAX_DIMENSIONS}).")
+    if math.prod(d for d in shape if d) >= 2**62:  # NumPy refuses such shapes, even when empty
+        raise ModelFormatError(f"{where}: shape {shape} is too large for an array.")
     if not (isinstance(offsets, list) and len(offsets) == 2 and all(map(_is_int, offsets))):
         raise ModelFormatError(f"{where}: data_offsets must be [begin, end]; got {offsets!r:.120}.")
     begin, end = offsets
@@ -284,7 +286,9 @@ def decode_file(
         raise ModelFormatError("the file carries no valid checksum (glassnet.sha256).")
     try:
         loaded = safetensors.numpy.load(bytes(data))
-    except Exception as error:  # our checks passed, yet the library refused: report, don't crash
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # a Rust panic arrives as a BaseException (pyo3)
         raise ModelFormatError(f"the safetensors library rejected the file: {error}") from None
     tensors: dict[str, np.ndarray] = {}
     for entry in entries:

@@ -75,7 +75,7 @@ class Adagrad(Optimizer):
                 continue
             state = self.state.get(param) or self._initial_state(param, group)
             state["step"] += 1
-            grad = effective_gradient(param, weight_decay, maximize, workspace.get(param, 0))
+            grad = effective_gradient(param, weight_decay, maximize, workspace)
             # temporaries go to the shared scratch via out=: no array is allocated per step
             scratch = workspace.get(param, 1)
             square_sum = state["sum"]

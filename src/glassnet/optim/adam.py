@@ -70,7 +70,7 @@ class Adam(Optimizer):
             if decoupled and weight_decay != 0:
                 param.data *= 1 - lr * weight_decay
             grad = effective_gradient(
-                param, 0.0 if decoupled else weight_decay, maximize, workspace.get(param, 0)
+                param, 0.0 if decoupled else weight_decay, maximize, workspace
             )
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             # every temporary goes to the shared scratch via out=: no array is allocated per step

@@ -307,47 +307,29 @@ class OneCycleLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def _phases(self, pct_start: float, three_phase: bool) -> list[dict[str, Any]]:
-        """Each phase: the step it ends at and the group keys it anneals between."""
+        """Each phase: the step it ends at and the group keys it anneals lr and momentum between."""
+
+        def phase(end_step: float, lrs: str, momenta: str) -> dict[str, Any]:
+            start_lr, end_lr = lrs.split(" -> ")
+            start_momentum, end_momentum = momenta.split(" -> ")
+            return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
+                    "start_momentum": start_momentum, "end_momentum": end_momentum}  # fmt: skip
+
         warmup_end = float(pct_start * self.total_steps) - 1
+        last = self.total_steps - 1
         if not three_phase:
             return [
-                {
-                    "end_step": warmup_end,
-                    "start_lr": "initial_lr",
-                    "end_lr": "max_lr",
-                    "start_momentum": "max_momentum",
-                    "end_momentum": "base_momentum",
-                },
-                {
-                    "end_step": self.total_steps - 1,
-                    "start_lr": "max_lr",
-                    "end_lr": "min_lr",
-                    "start_momentum": "base_momentum",
-                    "end_momentum": "max_momentum",
-                },
+                phase(warmup_end, "initial_lr -> max_lr", "max_momentum -> base_momentum"),
+                phase(last, "max_lr -> min_lr", "base_momentum -> max_momentum"),
             ]
         return [
-            {
-                "end_step": warmup_end,
-                "start_lr": "initial_lr",
-                "end_lr": "max_lr",
-                "start_momentum": "max_momentum",
-                "end_momentum": "base_momentum",
-            },
-            {
-                "end_step": float(2 * pct_start * self.total_steps) - 2,
-                "start_lr": "max_lr",
-                "end_lr": "initial_lr",
-                "start_momentum": "base_momentum",
-                "end_momentum": "max_momentum",
-            },
-            {
-                "end_step": self.total_steps - 1,
-                "start_lr": "initial_lr",
-                "end_lr": "min_lr",
-                "start_momentum": "max_momentum",
-                "end_momentum": "max_momentum",
-            },
+            phase(warmup_end, "initial_lr -> max_lr", "max_momentum -> base_momentum"),
+            phase(
+                float(2 * pct_start * self.total_steps) - 2,
+                "max_lr -> initial_lr",
+                "base_momentum -> max_momentum",
+            ),
+            phase(last, "initial_lr -> min_lr", "max_momentum -> max_momentum"),
         ]
 
     def _anneal(self, start: float, end: float, fraction: float) -> float:

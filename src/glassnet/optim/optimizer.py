@@ -67,12 +67,12 @@ class Workspace:
 
 
 def effective_gradient(
-    param: Tensor, weight_decay: float, maximize: bool, out: np.ndarray
+    param: Tensor, weight_decay: float, maximize: bool, workspace: Workspace
 ) -> np.ndarray:
     """g = ±grad + weight_decay·p (minus when maximizing), PyTorch's order of operations.
 
     Returns ``param.grad`` itself when nothing changes it (it is only read, never written), else
-    ``out`` holding the result.
+    the workspace's slot 0 holding the result.
     """
     grad = param.grad
     if grad.shape != param.data.shape:
@@ -81,6 +81,7 @@ def effective_gradient(
             "they must match."
         )
     if weight_decay != 0:
+        out = workspace.get(param, 0)
         np.multiply(param.data, weight_decay, out=out)
         if maximize:
             out -= grad
@@ -88,7 +89,7 @@ def effective_gradient(
             out += grad
         return out
     if maximize:
-        return np.negative(grad, out=out)
+        return np.negative(grad, out=workspace.get(param, 0))
     return grad
 
 
@@ -100,9 +101,12 @@ def check_non_negative(**values: float) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """NumPy scalars and 0-d arrays as Python numbers (loaded files may hold either)."""
+    """NumPy scalars and 0-d arrays as Python numbers, also inside tuples such as betas (loaded
+    files may hold either; saved files must hold plain numbers)."""
     if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
         return value.item()
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
     return value
 
 
@@ -197,7 +201,7 @@ class Optimizer:
         index: dict[int, int] = {}
         param_groups = []
         for group in self.param_groups:
-            packed = {k: v for k, v in group.items() if k != "params"}
+            packed = {k: _plain(v) for k, v in group.items() if k != "params"}
             packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
             param_groups.append(packed)
         state = {

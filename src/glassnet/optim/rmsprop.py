@@ -63,7 +63,7 @@ class RMSprop(Optimizer):
             if not state:
                 state = self.state[param] = {"step": 0, "square_avg": np.zeros_like(param.data)}
             state["step"] += 1
-            grad = effective_gradient(param, weight_decay, maximize, workspace.get(param, 0))
+            grad = effective_gradient(param, weight_decay, maximize, workspace)
             # temporaries go to the shared scratch via out=: no array is allocated per step
             scratch = workspace.get(param, 1)
             square_avg = state["square_avg"]

@@ -59,7 +59,7 @@ class SGD(Optimizer):
         for param in group["params"]:
             if param.grad is None:  # not used by this forward pass
                 continue
-            grad = effective_gradient(param, weight_decay, maximize, workspace.get(param, 0))
+            grad = effective_gradient(param, weight_decay, maximize, workspace)
             scratch = workspace.get(param, 1)
             direction = grad
             if momentum != 0:

@@ -15,6 +15,8 @@ the error, mse_loss                    ``mse_loss``                           (a
 Numpy 实现神经元                        ``Neuron``                              (neuron.py)
 Numpy 实现前向传播                      ``OurNeuralNetwork``                    (neuron.py)
 Numpy 实现一个可学习的神经网络           ``TrainableNetwork``, ``deriv_sigmoid``  (network.py)
+the same network as a glassnet graph,  ``TrainableNetwork.autograd_graph`` and
+for autograd and ``gn.explain``        ``.autograd_gradients``   (autograd_network.py)
 its data: Alice, Bob, Charlie, Diana   ``gender_data``, ``prediction_data``   (data.py)
 =====================================  ======================================================
 """
