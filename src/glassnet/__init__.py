@@ -1,6 +1,6 @@
 """glassnet: a neural-network library on NumPy that shows its work."""
 
-from glassnet import functional, io
+from glassnet import functional, io, nn, optim
 from glassnet.autograd import (
     Function,
     Tensor,
@@ -51,6 +51,8 @@ __all__ = [
     "explain",
     "fit",
     "functional",
+    "nn",
+    "optim",
     "get_default_dtype",
     "gradcheck",
     "io",

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from glassnet.autograd.tensor import Tensor
 
 
+# Filled in by tensor.py, which imports this module: the class every op's output is made of.
+TENSOR_CLASS: list[type] = []
+_new_tensor = object.__new__
+
+
 class Function:
     """One differentiable operation, and (once applied) a node of the graph."""
 
@@ -32,21 +37,21 @@ class Function:
         raise NotImplementedError
 
     def __call__(self, *inputs: Tensor) -> Tensor:
-        from glassnet.autograd.tensor import Tensor
-
-        out = Tensor.__new__(Tensor)
         data = self.forward(*[t.data for t in inputs])
+        out = _new_tensor(TENSOR_CLASS[0])
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = None
         out.name = None
-        if GRAD_MODE.enabled and any(t.requires_grad for t in inputs):
-            self.inputs = inputs
-            self.needs_input_grad = tuple([t.requires_grad for t in inputs])
-            out.requires_grad = True
-            out._ctx = self
-        else:
-            out.requires_grad = False
-            out._ctx = None
+        if GRAD_MODE.enabled:
+            for tensor in inputs:
+                if tensor.requires_grad:
+                    self.inputs = inputs
+                    self.needs_input_grad = tuple([t.requires_grad for t in inputs])
+                    out.requires_grad = True
+                    out._ctx = self
+                    return out
+        out.requires_grad = False
+        out._ctx = None
         return out
 
     def release(self) -> None:

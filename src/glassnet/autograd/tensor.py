@@ -9,7 +9,7 @@ import numpy as np
 
 from glassnet.autograd import ops_arith, ops_reduce, ops_shape, ops_unary
 from glassnet.autograd.engine import backward as run_backward
-from glassnet.autograd.function import Function
+from glassnet.autograd.function import TENSOR_CLASS, Function
 from glassnet.errors import DTypeError, GlassnetError, check_numeric
 
 _default_dtype: type[np.floating] = np.float32
@@ -287,6 +287,9 @@ class Tensor:
         return ops_unary.Clip(min, max)(self)
 
     __abs__ = abs
+
+
+TENSOR_CLASS.append(Tensor)
 
 
 def _raw(value: Any) -> Any:

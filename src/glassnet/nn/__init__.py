@@ -3,7 +3,7 @@
 Import as ``glassnet.nn`` (``gn.nn``); initialisers are in ``glassnet.nn.init``.
 """
 
-from glassnet.nn import init
+from glassnet.nn import init, utils
 from glassnet.nn.activation import (
     GELU,
     LeakyReLU,
@@ -61,4 +61,5 @@ __all__ = [
     "Softplus",
     "Tanh",
     "init",
+    "utils",
 ]

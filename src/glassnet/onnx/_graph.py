@@ -1,0 +1,99 @@
+"""``GraphBuilder``: the nodes and constants of one ONNX graph, with readable unique names.
+
+Only imported once ``onnx`` is known to be installed (see ``glassnet.onnx.require_onnx``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+# Opset 17 has LayerNormalization; with IR version 8 the files load in onnxruntime >= 1.14.
+DEFAULT_OPSET = 17
+IR_VERSION_BY_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10}
+GRAPH_DTYPE = np.float32  # onnxruntime lacks float64 kernels for Erf and Softplus
+
+
+class GraphBuilder:
+    """Collects nodes and initializers; every name it hands out is unique in the graph."""
+
+    def __init__(self, opset: int) -> None:
+        self.opset = opset
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self._used: set[str] = set()
+
+    def reserve(self, name: str) -> str:
+        """Claim ``name`` (a graph input's) so that no node output takes it."""
+        self._used.add(name)
+        return name
+
+    def unique(self, name: str) -> str:
+        candidate, number = name, 1
+        while candidate in self._used:
+            candidate = f"{name}_{number}"
+            number += 1
+        self._used.add(candidate)
+        return candidate
+
+    def constant(self, name: str, value: Any, dtype: Any = GRAPH_DTYPE) -> str:
+        """An initializer holding ``value`` (cast to ``dtype``; ``object`` for strings)."""
+        array = np.asarray(value, dtype=dtype)
+        tensor = numpy_helper.from_array(np.ascontiguousarray(array), self.unique(name))
+        self.initializers.append(tensor)
+        return tensor.name
+
+    def node(
+        self, op_type: str, inputs: Sequence[str], name: str, **attributes: Any
+    ) -> str:
+        """Add one node with a single output; returns the output's name."""
+        node_name = self.unique(name)
+        output = self.unique(f"{node_name}_out")
+        self.nodes.append(
+            helper.make_node(op_type, list(inputs), [output], name=node_name, **attributes)
+        )
+        return output
+
+    def rename_output(self, value: str, name: str) -> str:
+        """Expose ``value`` under the graph-output name ``name`` (an Identity node)."""
+        self._used.add(name)
+        self.nodes.append(helper.make_node("Identity", [value], [name], name=f"{name}_identity"))
+        return name
+
+    def model(
+        self,
+        inputs: Sequence[onnx.ValueInfoProto],
+        outputs: Sequence[onnx.ValueInfoProto],
+        graph_name: str,
+        doc: str,
+    ) -> onnx.ModelProto:
+        from glassnet import __version__
+
+        graph = helper.make_graph(
+            self.nodes, graph_name, list(inputs), list(outputs), self.initializers
+        )
+        model = helper.make_model(
+            graph,
+            opset_imports=[helper.make_opsetid("", self.opset)],
+            ir_version=IR_VERSION_BY_OPSET[self.opset],
+            producer_name="glassnet",
+            producer_version=__version__,
+            doc_string=doc,
+        )
+        onnx.checker.check_model(model, full_check=True)
+        return model
+
+
+def float_input(name: str, feature_shape: Sequence[int]) -> onnx.ValueInfoProto:
+    """A float32 graph input with a dynamic first axis named "batch"."""
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", *feature_shape])
+
+
+def tensor_output(
+    name: str, elem_type: int, feature_shape: Sequence[int]
+) -> onnx.ValueInfoProto:
+    return helper.make_tensor_value_info(name, elem_type, ["batch", *feature_shape])

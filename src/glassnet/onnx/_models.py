@@ -1,0 +1,47 @@
+"""A glassnet model as a whole ONNX graph: input "input", output "output"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import onnx
+from onnx import TensorProto
+
+from glassnet import nn
+from glassnet.errors import ShapeError
+from glassnet.onnx._graph import GraphBuilder, float_input, tensor_output
+from glassnet.onnx._layers import Shape, convert_module, input_shape
+
+
+def sample_shape(model: nn.Module, n_features: Any) -> Shape:
+    """One input sample's shape: ``n_features`` if given (an int or a tuple), else the model's."""
+    inferred = input_shape(model)
+    if n_features is None:
+        if inferred is None:
+            raise ShapeError(
+                f"cannot tell how many input features this {type(model).__name__} takes (no "
+                "Linear, BatchNorm1d or LayerNorm before any Flatten); pass n_features=, e.g. "
+                "n_features=4, or a tuple for one sample's shape such as (3, 8, 8)."
+            )
+        return inferred
+    shape = (n_features,) if isinstance(n_features, int) else tuple(n_features)
+    if not shape or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0
+                            for d in shape):
+        raise ValueError(f"n_features must be a positive int or a tuple of them; got "
+                         f"{n_features!r}.")
+    return shape
+
+
+def model_to_onnx(model: nn.Module, n_features: Any, opset: int) -> onnx.ModelProto:
+    """The ONNX model computing ``model`` in eval mode: "input" (batch, …) → "output"."""
+    shape = sample_shape(model, n_features)
+    builder = GraphBuilder(opset)
+    value, out_shape = convert_module(builder, model, builder.reserve("input"), shape)
+    output = builder.rename_output(value, "output")
+    doc = f"glassnet {type(model).__name__}, exported in eval mode:\n{model!r}"
+    return builder.model(
+        [float_input("input", shape)],
+        [tensor_output(output, TensorProto.FLOAT, out_shape)],
+        "glassnet_model",
+        doc,
+    )
