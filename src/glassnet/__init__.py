@@ -1,6 +1,7 @@
 """glassnet: a neural-network library on NumPy that shows its work."""
 
 from glassnet import functional, io, nn, optim
+from glassnet._allocator import tune_allocator
 from glassnet.autograd import (
     Function,
     Tensor,
@@ -32,6 +33,8 @@ from glassnet.random import manual_seed
 from glassnet.training import callbacks, evaluate, fit, predict
 
 __version__ = "0.1.0"
+
+tune_allocator()
 
 __all__ = [
     "DTypeError",

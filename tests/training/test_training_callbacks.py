@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 
 import numpy as np
 import pytest
 from training_helpers import ScriptedValue, WeightRecorder, blobs, classifier, same_state
 
-from glassnet import optim
+import glassnet as gn
+from glassnet import nn, optim
 from glassnet.training import callbacks, fit
-from glassnet.training.checkpoint_io import load_state
 
 
 def run(model, callback_list, epochs=10, lr=0.1, **extra):
@@ -79,7 +78,7 @@ def test_missing_val_loss_falls_back_to_loss_with_a_warning():
 
 
 # -- ModelCheckpoint ------------------------------------------------------------------------
-def test_model_checkpoint_writes_safetensors_named_from_epoch_and_logs(tmp_path):
+def test_model_checkpoint_writes_gn_save_files_named_from_epoch_and_logs(tmp_path):
     model = classifier()
     recorder = WeightRecorder()
     pattern = str(tmp_path / "ckpt-{epoch:02d}-{val_loss:.3f}.safetensors")
@@ -90,11 +89,40 @@ def test_model_checkpoint_writes_safetensors_named_from_epoch_and_logs(tmp_path)
                 for e, v in enumerate(history.history["val_loss"])]
     assert names == expected
     for epoch, name in enumerate(names):
-        state, metadata = load_state(tmp_path / name)
-        assert same_state(state, recorder.states[epoch])
-        assert metadata["epoch"] == str(epoch + 1)
-        logs = json.loads(metadata["logs"])
-        assert logs["val_loss"] == history.history["val_loss"][epoch]
+        bundle = gn.io.load_bundle(tmp_path / name)
+        assert same_state(bundle.model.state_dict(), recorder.states[epoch])
+        assert bundle.metadata["epoch"] == epoch + 1
+        assert bundle.metadata["logs"]["val_loss"] == history.history["val_loss"][epoch]
+
+
+class Doubler(nn.Module):
+    """A custom Module: gn.save cannot rebuild it, so ModelCheckpoint saves its state_dict."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.inner(x) * 2.0
+
+
+def test_model_checkpoint_of_a_custom_module_is_a_checksummed_checkpoint(tmp_path):
+    gn.manual_seed(0)
+    model = Doubler()
+    path = tmp_path / "custom.safetensors"
+    history = run(model, [callbacks.ModelCheckpoint(path, monitor="loss")], epochs=2)
+    saved = gn.io.load_checkpoint(path)
+    assert same_state(saved["model_state"], model.state_dict())
+    assert saved["training_state"] == {"epoch": 2, "logs": {"loss": history.history["loss"][1]}}
+    with pytest.raises(gn.ModelFormatError, match="glassnet.model"):
+        gn.load(path)  # a checkpoint is not a model file, and says so
+
+
+def test_model_checkpoint_stores_non_finite_logs_as_text(tmp_path):
+    path = tmp_path / "model.safetensors"
+    run(classifier(), [ScriptedValue("score", [float("nan")]), callbacks.ModelCheckpoint(path)],
+        epochs=1)
+    assert gn.io.load_bundle(path).metadata["logs"]["score"] == "nan"
 
 
 def test_save_best_only_keeps_the_best_epoch(tmp_path):
@@ -103,9 +131,9 @@ def test_save_best_only_keeps_the_best_epoch(tmp_path):
     path = tmp_path / "best.safetensors"
     checkpoint = callbacks.ModelCheckpoint(path, monitor="score", mode="max", save_best_only=True)
     run(model, [ScriptedValue("score", [0.1, 0.5, 0.3, 0.4]), recorder, checkpoint], epochs=4)
-    state, metadata = load_state(path)
-    assert metadata["epoch"] == "2"
-    assert same_state(state, recorder.states[1])
+    bundle = gn.io.load_bundle(path)
+    assert bundle.metadata["epoch"] == 2
+    assert same_state(bundle.model.state_dict(), recorder.states[1])
 
 
 def test_a_failing_checkpoint_write_leaves_the_previous_file_byte_identical(tmp_path, monkeypatch):

@@ -159,3 +159,68 @@ def test_predict_and_evaluate_check_X_too(X, message):
         predict(model, X)
     with pytest.raises(ValueError, match=re.escape(message)):
         evaluate(model, X, Y_GOOD, loss="cross_entropy")
+
+
+# -- predict and evaluate check at the door too ------------------------------------------------
+X_FIVE, Y_FIVE = blobs(n=6, features=5, classes=3)
+
+# (X, error type, message regex) for a model expecting 5 features
+BAD_X = [
+    pytest.param(X_FIVE[:, :3], gn.ShapeError,
+                 re.escape("X has 3 features, but the model is expecting 5 features as input."),
+                 id="wrong-feature-count"),
+    pytest.param(np.where(np.eye(6, 5) > 0, np.nan, X_FIVE), ValueError,
+                 re.escape("Input X contains NaN."), id="nan"),
+    pytest.param(np.where(np.eye(6, 5) > 0, -np.inf, X_FIVE), ValueError,
+                 re.escape("Input X contains infinity."), id="inf"),
+    pytest.param(np.empty((0, 5)), ValueError,
+                 re.escape("Found array with 0 sample(s) (shape=(0, 5)) while a minimum of 1 is "
+                           "required."), id="empty"),
+    pytest.param(np.empty((6, 0)), ValueError,
+                 re.escape("Found array with 0 feature(s) (shape=(6, 0))"), id="no-features"),
+    pytest.param(X_FIVE[0], ValueError, "Expected 2D array, got 1D array instead", id="1d"),
+    pytest.param(np.float64(3.0), ValueError, "Expected 2D array, got scalar array instead",
+                 id="scalar"),
+    pytest.param(X_FIVE.astype(str), TypeError, "X has dtype str", id="strings"),
+    pytest.param(np.array([[1.5, "x", 2, 3, 4]] * 6, dtype=object), TypeError,
+                 "X has dtype object with non-numeric entries", id="objects"),
+    pytest.param(X_FIVE + 1j, TypeError, "X has complex dtype complex128", id="complex"),
+    pytest.param([[1.0, 2.0, 3.0, 4.0, 5.0], [1.0]], ValueError, "X must be a rectangular array",
+                 id="ragged"),
+]
+
+
+@pytest.mark.parametrize("X, error_type, message", BAD_X)
+def test_predict_refuses_bad_X_in_scikit_learns_words_and_changes_nothing(X, error_type,
+                                                                           message):
+    model = classifier(in_features=5).train()
+    weights = model.state_dict()
+    with pytest.raises(error_type, match=message):
+        predict(model, X)
+    assert model.training and same_state(weights, model.state_dict())
+
+
+@pytest.mark.parametrize("X, error_type, message", BAD_X)
+def test_evaluate_refuses_bad_X_the_same_way(X, error_type, message):
+    model = classifier(in_features=5).train()
+    with pytest.raises(error_type, match=message):
+        evaluate(model, X, Y_FIVE, loss="cross_entropy", metrics=["accuracy"])
+    assert model.training
+
+
+@pytest.mark.parametrize("y, error_type, message", [
+    pytest.param(Y_FIVE[:4], ValueError,
+                 re.escape("Found input variables with inconsistent numbers of samples: [6, 4]"),
+                 id="length-mismatch"),
+    pytest.param(np.where(Y_FIVE == 0, 3, Y_FIVE), ValueError,
+                 re.escape("y contains class 3, but the model has 3 outputs (classes 0..2)."),
+                 id="class-outside-the-outputs"),
+    pytest.param(np.array(list("abcabc")), TypeError, "y has dtype str", id="string-labels"),
+    pytest.param(Y_FIVE + 0j, TypeError, "y has complex dtype", id="complex-labels"),
+    pytest.param(np.where(Y_FIVE == 0, np.nan, Y_FIVE), ValueError,
+                 re.escape("Input y contains NaN."), id="nan-label"),
+])
+def test_evaluate_refuses_bad_y(y, error_type, message):
+    model = classifier(in_features=5)
+    with pytest.raises(error_type, match=message):
+        evaluate(model, X_FIVE, y, loss="cross_entropy")

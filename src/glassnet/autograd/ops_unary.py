@@ -79,15 +79,19 @@ def sigmoid_values(x: np.ndarray) -> np.ndarray:
 
 
 class Sigmoid(Function):
-    """y = σ(x) = 1/(1 + e⁻ˣ).  y' = y(1 − y)."""
+    """y = σ(x) = 1/(1 + e⁻ˣ).  y' = σ(x)·σ(−x) = e^−|x| / (1 + e^−|x|)²."""
 
+    @np.errstate(under="ignore")
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.y = sigmoid_values(x)
-        return self.y
+        small = np.exp(-np.abs(x))  # ≤ 1: cannot overflow
+        denominator = 1 + small
+        # y(1 − y) would lose all relative precision once y rounds to 1 (x > 37); this is exact.
+        self.slope = small / (denominator * denominator)
+        return np.where(x >= 0, 1, small) / denominator  # sigmoid_values, sharing the exp
 
     @np.errstate(under="ignore")
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
-        return (grad * self.y * (1 - self.y),)
+        return (grad * self.slope,)
 
 
 class ReLU(Function):

@@ -138,9 +138,11 @@ class LogSumExp(Function):
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         if not self.keepdims and self.axis is not None:
             grad = np.expand_dims(grad, self.axis)
-        finite = np.isfinite(self.y)
-        softmax = np.exp(self.x - np.where(finite, self.y, 0)) * finite
-        return (grad * softmax,)
+        # e^(x − max) / Σ e^(x − max), not e^(x − y): y carries a rounding error of |y|·2⁻⁵³
+        # (1e-12 at 1e4) into the exponent. A row of −inf has the sum 0 and gets the gradient 0.
+        exps = np.exp(_shift_by_max(self.x, self.axis)[0])
+        total = np.sum(exps, axis=self.axis, keepdims=True)
+        return (grad * (exps / np.where(total > 0, total, 1)),)
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:

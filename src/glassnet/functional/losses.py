@@ -126,7 +126,10 @@ class BinaryCrossEntropyWithLogits(_Loss):
 
     @np.errstate(under="ignore")
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
-        return self.spread(grad) * (sigmoid_values(self.x) - self.y), None
+        x, y = self.x, self.y
+        # σ(x) − y as (1 − y)·σ(x) − y·σ(−x): the same number, but when σ(x) rounds to y = 1
+        # (x > 37) the difference keeps its relative precision instead of becoming 0.
+        return self.spread(grad) * ((1 - y) * sigmoid_values(x) - y * sigmoid_values(-x)), None
 
 
 def _class_indices(target: np.ndarray, classes: int, who: str) -> np.ndarray:
@@ -183,9 +186,15 @@ class CrossEntropy(_Loss):
         q = self.target_distribution
         if q is None:
             smoothing = self.label_smoothing
+            rows = np.arange(len(self.indices))
+            probabilities[rows, self.indices] = 0
+            # p − 1 at the target as −Σ_{j≠t} p_j: a sum of positive terms keeps its relative
+            # precision where p itself rounds to 1 (a confident right answer) and p − 1 to 0.
+            at_target = -probabilities.sum(axis=1)
             if smoothing:
                 probabilities -= smoothing / probabilities.shape[1]
-            probabilities[np.arange(len(self.indices)), self.indices] -= 1 - smoothing
+                at_target += smoothing - smoothing / probabilities.shape[1]
+            probabilities[rows, self.indices] = at_target
             return probabilities * scale, None
         return (probabilities * q.sum(axis=1, keepdims=True) - q) * scale, None
 

@@ -2,7 +2,9 @@
 
 Works for a ``Sequential`` of glassnet layers (Linear, the activations, Softmax / LogSoftmax,
 Dropout, BatchNorm1d, LayerNorm, Flatten, Identity; nested Sequentials too), for the fitted
-estimators of ``glassnet.sklearn`` and for a scikit-learn ``Pipeline`` of scalers ending in one.
+estimators of ``glassnet.sklearn``, for a scikit-learn ``Pipeline`` of scalers ending in one,
+and for a ``glassnet.tabular.TabularModel`` (what ``glassnet train`` saves), whose feature
+standardisation, class labels and target scaling become part of the graph.
 The graph computes what ``gn.predict`` computes (eval mode: dropout off, BatchNorm on its
 running statistics), in float32, for any number of rows: the first axis is named "batch".
 
@@ -11,7 +13,9 @@ ReLU → Relu, LeakyReLU → LeakyRelu(alpha), Sigmoid, Tanh, Softplus, Softmax 
 GELU → Gelu (opset >= 20) or its formula x·½(1 + erf(x/√2)) (tanh form: ½x(1 + tanh(√(2/π)(x +
 0.044715x³)))), Dropout and Identity → Identity, Flatten → Flatten or Reshape, BatchNorm1d →
 BatchNormalization with the running statistics (or the batch's own statistics, spelled out
-with ReduceMean, when it tracks none), LayerNorm → LayerNormalization (opset 17).
+with ReduceMean, when it tracks none), LayerNorm → LayerNormalization (opset 17). Statistics
+are computed in float64 between two Casts, as glassnet computes them, so inputs up to float32's
+largest still normalise without overflow.
 
 Needs the ``onnx`` package (``pip install 'glassnet[onnx]'``), imported only when called.
 """
@@ -50,8 +54,9 @@ def export(
     Parameters
     ----------
     model_or_estimator : a glassnet ``Sequential`` (or single layer); a fitted
-        ``NeuralNetClassifier`` / ``NeuralNetRegressor``; or a fitted ``Pipeline`` of
-        StandardScaler / MinMaxScaler / MaxAbsScaler / RobustScaler steps ending in one.
+        ``NeuralNetClassifier`` / ``NeuralNetRegressor``; a fitted ``Pipeline`` of
+        StandardScaler / MinMaxScaler / MaxAbsScaler / RobustScaler steps ending in one; or a
+        ``TabularModel``.
     path : the ``.onnx`` file to write (atomically); ``None`` only builds the model.
     n_features : the number of input features, or one sample's shape as a tuple. Read from the
         first layer that fixes it (Linear, BatchNorm1d, LayerNorm) when not given; needed for
@@ -60,10 +65,11 @@ def export(
 
     Graph inputs and outputs (float32, first axis "batch"):
     - a model: ``input`` (batch, *n_features) → ``output`` (batch, *out_shape);
-    - a classifier: ``input`` → ``probabilities`` (batch, n_classes), softmax of the logits,
-      and ``label`` (batch,), the class (``classes_[argmax]``: strings stay strings);
+    - a classifier (or a classifying TabularModel): ``input`` → ``probabilities``
+      (batch, n_classes), softmax of the logits, and ``label`` (batch,), the class
+      (``classes_[argmax]``: strings stay strings);
     - a regressor: ``input`` → ``predictions``, (batch,) when fitted on a 1-D y, else
-      (batch, n_outputs).
+      (batch, n_outputs); a regressing TabularModel: (batch,) in the target's units.
 
     Raises TypeError naming the first layer (or pipeline step) that has no ONNX form,
     ShapeError when ``n_features`` does not fit the layers, and ImportError without onnx.
@@ -80,6 +86,10 @@ def export(
         raise ValueError(f"opset must be one of {known}; got {opset!r}.")
     if isinstance(model_or_estimator, nn.Module):
         proto = _models.model_to_onnx(model_or_estimator, n_features, opset)
+    elif type(model_or_estimator).__name__ == "TabularModel":
+        from glassnet.onnx import _estimators
+
+        proto = _estimators.tabular_to_onnx(model_or_estimator, n_features, opset)
     elif type(model_or_estimator).__module__.split(".")[0] in ("sklearn", "glassnet"):
         from glassnet.onnx import _estimators
 

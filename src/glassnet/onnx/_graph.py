@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+import onnx.checker
+import onnx.helper
+import onnx.numpy_helper
 
 # Opset 17 has LayerNormalization; with IR version 8 the files load in onnxruntime >= 1.14.
 DEFAULT_OPSET = 17
@@ -43,7 +44,7 @@ class GraphBuilder:
     def constant(self, name: str, value: Any, dtype: Any = GRAPH_DTYPE) -> str:
         """An initializer holding ``value`` (cast to ``dtype``; ``object`` for strings)."""
         array = np.asarray(value, dtype=dtype)
-        tensor = numpy_helper.from_array(np.ascontiguousarray(array), self.unique(name))
+        tensor = onnx.numpy_helper.from_array(np.ascontiguousarray(array), self.unique(name))
         self.initializers.append(tensor)
         return tensor.name
 
@@ -54,14 +55,15 @@ class GraphBuilder:
         node_name = self.unique(name)
         output = self.unique(f"{node_name}_out")
         self.nodes.append(
-            helper.make_node(op_type, list(inputs), [output], name=node_name, **attributes)
+            onnx.helper.make_node(op_type, list(inputs), [output], name=node_name, **attributes)
         )
         return output
 
     def rename_output(self, value: str, name: str) -> str:
         """Expose ``value`` under the graph-output name ``name`` (an Identity node)."""
         self._used.add(name)
-        self.nodes.append(helper.make_node("Identity", [value], [name], name=f"{name}_identity"))
+        identity = onnx.helper.make_node("Identity", [value], [name], name=f"{name}_identity")
+        self.nodes.append(identity)
         return name
 
     def model(
@@ -73,12 +75,12 @@ class GraphBuilder:
     ) -> onnx.ModelProto:
         from glassnet import __version__
 
-        graph = helper.make_graph(
+        graph = onnx.helper.make_graph(
             self.nodes, graph_name, list(inputs), list(outputs), self.initializers
         )
-        model = helper.make_model(
+        model = onnx.helper.make_model(
             graph,
-            opset_imports=[helper.make_opsetid("", self.opset)],
+            opset_imports=[onnx.helper.make_opsetid("", self.opset)],
             ir_version=IR_VERSION_BY_OPSET[self.opset],
             producer_name="glassnet",
             producer_version=__version__,
@@ -90,10 +92,11 @@ class GraphBuilder:
 
 def float_input(name: str, feature_shape: Sequence[int]) -> onnx.ValueInfoProto:
     """A float32 graph input with a dynamic first axis named "batch"."""
-    return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", *feature_shape])
+    float32 = onnx.TensorProto.FLOAT
+    return onnx.helper.make_tensor_value_info(name, float32, ["batch", *feature_shape])
 
 
 def tensor_output(
     name: str, elem_type: int, feature_shape: Sequence[int]
 ) -> onnx.ValueInfoProto:
-    return helper.make_tensor_value_info(name, elem_type, ["batch", *feature_shape])
+    return onnx.helper.make_tensor_value_info(name, elem_type, ["batch", *feature_shape])

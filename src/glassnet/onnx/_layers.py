@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import onnx.helper
 
 from glassnet import nn
 from glassnet.errors import ShapeError
@@ -26,7 +27,9 @@ def _array(tensor: Any) -> np.ndarray:
     return np.asarray(tensor.data if hasattr(tensor, "data") else tensor)
 
 
-def _linear(b: GraphBuilder, layer: nn.Linear, x: str, shape: Shape, name: str) -> tuple[str, Shape]:
+def _linear(
+    b: GraphBuilder, layer: nn.Linear, x: str, shape: Shape, name: str
+) -> tuple[str, Shape]:
     if not shape or shape[-1] != layer.in_features:
         raise ShapeError(f"{name} (Linear) expects {layer.in_features} input features; the "
                          f"layers before it produce samples of shape {shape}.")
@@ -90,7 +93,9 @@ def _gelu(b: GraphBuilder, layer: nn.GELU, x: str, shape: Shape, name: str) -> t
                   f"{name}_Mul"), shape
 
 
-def _flatten(b: GraphBuilder, layer: nn.Flatten, x: str, shape: Shape, name: str) -> tuple[str, Shape]:
+def _flatten(
+    b: GraphBuilder, layer: nn.Flatten, x: str, shape: Shape, name: str
+) -> tuple[str, Shape]:
     full = (-1, *shape)  # -1 stands for the dynamic batch axis
     start = _axis(layer.start_dim, shape, name, "Flatten")
     end = _axis(layer.end_dim, shape, name, "Flatten")
@@ -115,8 +120,9 @@ def _check_channels(layer: Any, shape: Shape, name: str) -> None:
                          f"the layers before it produce {shape}.")
 
 
-def _batch_norm(b: GraphBuilder, layer: nn.BatchNorm1d, x: str, shape: Shape, name: str
-                ) -> tuple[str, Shape]:
+def _batch_norm(
+    b: GraphBuilder, layer: nn.BatchNorm1d, x: str, shape: Shape, name: str
+) -> tuple[str, Shape]:
     _check_channels(layer, shape, name)
     features = layer.num_features
     weight = np.ones(features) if layer.weight is None else _array(layer.weight)
@@ -128,14 +134,17 @@ def _batch_norm(b: GraphBuilder, layer: nn.BatchNorm1d, x: str, shape: Shape, na
         return b.node("BatchNormalization", inputs, f"{name}_BatchNormalization",
                       epsilon=float(layer.eps)), shape
     # No running statistics: even in eval mode the batch's own mean and variance normalise it.
+    # In float64, as glassnet computes them: a float32 square overflows from |x| ~ 1e19.
     axes = [0] if len(shape) == 1 else [0, 2]
-    mean = b.node("ReduceMean", [x], f"{name}_mean", axes=axes, keepdims=1)
-    centred = b.node("Sub", [x, mean], f"{name}_centred")
-    variance = b.node("ReduceMean", [b.node("Mul", [centred, centred], f"{name}_squares")],
-                      f"{name}_variance", axes=axes, keepdims=1)
-    std = b.node("Sqrt", [b.node("Add", [variance, b.constant(f"{name}.eps", layer.eps)],
-                                 f"{name}_variance_eps")], f"{name}_std")
-    normalised = b.node("Div", [centred, std], f"{name}_normalised")
+    wide = b.node("Cast", [x], f"{name}_to_double", to=onnx.TensorProto.DOUBLE)
+    mean = _reduce_mean(b, wide, axes, f"{name}_mean")
+    centred = b.node("Sub", [wide, mean], f"{name}_centred")
+    variance = _reduce_mean(b, b.node("Mul", [centred, centred], f"{name}_squares"), axes,
+                            f"{name}_variance")
+    eps = b.constant(f"{name}.eps", layer.eps, dtype=np.float64)
+    std = b.node("Sqrt", [b.node("Add", [variance, eps], f"{name}_variance_eps")], f"{name}_std")
+    normalised = b.node("Cast", [b.node("Div", [centred, std], f"{name}_normalised")],
+                        f"{name}_to_float", to=onnx.TensorProto.FLOAT)
     column = (features,) if len(shape) == 1 else (features, 1)
     scale = b.constant(f"{name}.weight_column", weight.reshape(column))
     shift = b.constant(f"{name}.bias_column", bias.reshape(column))
@@ -143,19 +152,31 @@ def _batch_norm(b: GraphBuilder, layer: nn.BatchNorm1d, x: str, shape: Shape, na
     return b.node("Add", [scaled, shift], f"{name}_shifted"), shape
 
 
-def _layer_norm(b: GraphBuilder, layer: nn.LayerNorm, x: str, shape: Shape, name: str
-                ) -> tuple[str, Shape]:
+def _reduce_mean(b: GraphBuilder, x: str, axes: list[int], name: str) -> str:
+    if b.opset >= 18:  # opset 18 moved the axes from an attribute to an input
+        return b.node("ReduceMean", [x, b.constant(f"{name}.axes", axes, dtype=np.int64)], name,
+                      keepdims=1)
+    return b.node("ReduceMean", [x], name, axes=axes, keepdims=1)
+
+
+def _layer_norm(
+    b: GraphBuilder, layer: nn.LayerNorm, x: str, shape: Shape, name: str
+) -> tuple[str, Shape]:
     dims = len(layer.normalized_shape)
     if shape[len(shape) - dims :] != layer.normalized_shape or len(shape) < dims:
         raise ShapeError(f"{name} (LayerNorm) normalises the last axes {layer.normalized_shape}; "
                          f"the layers before it produce samples of shape {shape}.")
     weight = (np.ones(layer.normalized_shape) if layer.weight is None
               else _array(layer.weight))
-    inputs = [x, b.constant(f"{name}.weight", weight)]
+    # In float64, as glassnet computes the statistics: a float32 variance overflows from
+    # |x| ~ 1e19, and onnxruntime's float32 kernel would then return garbage, not inf.
+    inputs = [b.node("Cast", [x], f"{name}_to_double", to=onnx.TensorProto.DOUBLE),
+              b.constant(f"{name}.weight", weight, dtype=np.float64)]
     if layer.bias is not None:
-        inputs.append(b.constant(f"{name}.bias", _array(layer.bias)))
-    return b.node("LayerNormalization", inputs, f"{name}_LayerNormalization", axis=-dims,
-                  epsilon=float(layer.eps)), shape
+        inputs.append(b.constant(f"{name}.bias", _array(layer.bias), dtype=np.float64))
+    normalised = b.node("LayerNormalization", inputs, f"{name}_LayerNormalization", axis=-dims,
+                        epsilon=float(layer.eps))
+    return b.node("Cast", [normalised], f"{name}_to_float", to=onnx.TensorProto.FLOAT), shape
 
 
 CONVERTERS: dict[type, Converter] = {

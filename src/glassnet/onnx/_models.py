@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import onnx
-from onnx import TensorProto
+import onnx.helper
 
 from glassnet import nn
 from glassnet.errors import ShapeError
@@ -24,7 +23,7 @@ def sample_shape(model: nn.Module, n_features: Any) -> Shape:
                 "n_features=4, or a tuple for one sample's shape such as (3, 8, 8)."
             )
         return inferred
-    shape = (n_features,) if isinstance(n_features, int) else tuple(n_features)
+    shape = (n_features,) if isinstance(n_features, (int, float)) else tuple(n_features)
     if not shape or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0
                             for d in shape):
         raise ValueError(f"n_features must be a positive int or a tuple of them; got "
@@ -41,7 +40,7 @@ def model_to_onnx(model: nn.Module, n_features: Any, opset: int) -> onnx.ModelPr
     doc = f"glassnet {type(model).__name__}, exported in eval mode:\n{model!r}"
     return builder.model(
         [float_input("input", shape)],
-        [tensor_output(output, TensorProto.FLOAT, out_shape)],
+        [tensor_output(output, onnx.TensorProto.FLOAT, out_shape)],
         "glassnet_model",
         doc,
     )

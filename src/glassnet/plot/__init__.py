@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from glassnet.plot.boundary import decision_boundary
 from glassnet.plot.curves import history
+from glassnet.plot.network import network
 
 MISSING_MATPLOTLIB = "glassnet.plot needs matplotlib: pip install 'glassnet[plot]'"
 
@@ -35,4 +37,11 @@ def new_figure(width: float, height: float):  # -> matplotlib.figure.Figure
     return figure
 
 
-__all__ = ["MISSING_MATPLOTLIB", "history", "new_figure", "require_matplotlib"]
+__all__ = [
+    "MISSING_MATPLOTLIB",
+    "decision_boundary",
+    "history",
+    "network",
+    "new_figure",
+    "require_matplotlib",
+]

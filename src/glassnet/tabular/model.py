@@ -16,7 +16,7 @@ from glassnet.nn import Module
 from glassnet.tabular.preprocess import CLASSIFY, Preprocessing
 from glassnet.tabular.table import DataError, Table
 from glassnet.training import predict as predict_outputs
-from glassnet.training.validation import expected_input_features
+from glassnet.training.validation import check_X, expected_input_features
 
 
 class TabularModel:
@@ -44,8 +44,13 @@ class TabularModel:
         return self.preprocessing.task
 
     def outputs(self, features: Any) -> np.ndarray:
-        """The network's raw outputs for raw feature rows: (N, F) -> (N, C) logits or (N, 1)."""
-        return predict_outputs(self.model, self.preprocessing.standardize(np.asarray(features)))
+        """The network's raw outputs for raw feature rows: (N, F) -> (N, C) logits or (N, 1).
+
+        The columns are in ``preprocessing.feature_names``' order; NaN, inf and text are refused.
+        """
+        raw = check_X(features, dtype=np.float64,
+                      expected_features=len(self.preprocessing.feature_names))
+        return predict_outputs(self.model, self.preprocessing.standardize(raw))
 
     def predict(self, features: Any) -> np.ndarray:
         """Labels (classification) or values in the target's units (regression): (N, F) -> (N,)."""

@@ -42,7 +42,8 @@ def target_cells(table: Table, target: str) -> list[str]:
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         count = "a missing value" if len(missing) == 1 else f"{len(missing)} missing values"
         raise DataError(
-            f"{table.name}: the target column {target!r} has {count} (line {lines}{more}); "
+            f"{table.name}: the target column {target!r} has {count} "
+            f"(line{'s' if len(missing) > 1 else ''} {lines}{more}); "
             "drop those rows or fill them in first."
         )
     return cells
@@ -54,7 +55,7 @@ def guess_task(table: Table, target: str) -> tuple[str, str]:
     numbers = [_as_number(cell) for cell in cells]
     text = next((cell for cell, number in zip(cells, numbers, strict=True) if number is None), None)
     if text is not None:
-        return CLASSIFY, f"{target!r} holds text (e.g. {text!r})"
+        return CLASSIFY, f"{target!r} holds text such as {text!r}"
     distinct = set(numbers)
     if all(float(value).is_integer() for value in distinct):
         count = len(distinct)

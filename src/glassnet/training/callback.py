@@ -2,7 +2,9 @@
 
 A callback sees the run through ``self.context`` (a ``TrainingContext``): the model, the
 optimizer, the current epoch, and ``stop_training``, which a callback sets to end ``fit`` after
-the current batch. Epochs and batches are numbered from 0, as in Keras.
+the current batch. Epochs and batches are numbered from 0, as in Keras. Callbacks that keep
+state across epochs implement ``get_state`` / ``set_state`` so that ``BackupAndRestore`` can
+resume them exactly.
 """
 
 from __future__ import annotations
@@ -63,6 +65,19 @@ class Callback:
 
     def on_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
         """After training step ``batch`` of the current epoch."""
+
+    def get_state(self) -> dict[str, Any] | None:
+        """What this callback has learnt during the run (None: nothing), for ``BackupAndRestore``.
+
+        Dicts, lists, str, numbers, None and NumPy arrays only; ``set_state`` gets it back when
+        an interrupted run resumes, after ``on_train_begin``. Override both in a callback that
+        keeps state across epochs (a best value, a counter, a scheduler) so that resuming is
+        exact.
+        """
+        return None
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Take back what ``get_state`` returned at the end of the last completed epoch."""
 
 
 def overrides(callback: Callback, hook: str) -> bool:

@@ -1,5 +1,9 @@
 """Callbacks for ``fit``, after Keras: EarlyStopping, ModelCheckpoint, LearningRateScheduler,
-CSVLogger; plus the ``Callback`` base, ``TrainingContext`` and ``History``.
+CSVLogger, BackupAndRestore; plus the ``Callback`` base, ``TrainingContext`` and ``History``.
+
+Each callback that learns something during a run (a best value, a counter, a scheduler's
+position, the rows it wrote) returns it from ``get_state`` so that ``BackupAndRestore`` resumes
+it exactly.
 
 Epochs are 0-based in hooks and logs, 1-based in messages and in ``{epoch}`` file names, as in
 Keras.
@@ -8,17 +12,21 @@ Keras.
 from __future__ import annotations
 
 import csv
-import json
+import io
 import math
 import os
 import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from glassnet.io import atomic_write_bytes, save, save_checkpoint
+from glassnet.training.backup import BackupAndRestore
 from glassnet.training.callback import Callback, History, TrainingContext
-from glassnet.training.checkpoint_io import save_state
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "EarlyStopping",
@@ -155,13 +163,36 @@ class EarlyStopping(_Monitoring):
                       f"{self.best_epoch + 1}.")
             self.model.load_state_dict(self.best_weights)
 
+    def get_state(self) -> dict[str, Any]:
+        return {"wait": self.wait, "stopped_epoch": self.stopped_epoch, "best": self.best,
+                "best_epoch": self.best_epoch, "best_weights": self.best_weights}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.wait, self.stopped_epoch = int(state["wait"]), int(state["stopped_epoch"])
+        self.best, self.best_epoch = state["best"], int(state["best_epoch"])
+        self.best_weights = state["best_weights"]
+
+
+def _file_logs(logs: dict[str, Any]) -> dict[str, Any]:
+    """The logs as JSON data: JSON has no NaN or infinity, so those become "nan", "inf"."""
+    return {
+        key: str(float(value))
+        if isinstance(value, (float, np.floating)) and not math.isfinite(value) else value
+        for key, value in logs.items()
+    }
+
 
 class ModelCheckpoint(_Monitoring):
-    """Save the model's state_dict to ``filepath`` (safetensors) after every epoch.
+    """Save the model to ``filepath`` after every epoch, with ``gn.save``: ``gn.load(path)``
+    gives it back, ``glassnet.io.load_bundle(path).metadata`` is ``{"epoch": 1-based, "logs":
+    {...}}``.
 
-    ``filepath`` may hold format fields filled from the epoch number (1-based) and the logs:
-    ``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``. With ``save_best_only`` a file is only
-    written when ``monitor`` improved. Each write is atomic (see ``checkpoint_io.save_state``).
+    A model ``gn.save`` cannot rebuild (a custom Module class) is saved as a checkpoint instead:
+    ``glassnet.io.load_checkpoint(path)`` gives ``"model_state"`` (its state_dict) and the same
+    ``"training_state"``. ``filepath`` may hold format fields filled from the epoch number
+    (1-based) and the logs: ``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``. With
+    ``save_best_only`` a file is only written when ``monitor`` improved. Every write is atomic
+    and checksummed (see ``glassnet.io``): an interrupted write leaves the previous file intact.
     """
 
     def __init__(
@@ -196,10 +227,19 @@ class ModelCheckpoint(_Monitoring):
                               f"{self.best:.5f}")
                     return
                 self.best = current
-        metadata = {"format": "glassnet.state_dict", "epoch": epoch + 1, "logs": json.dumps(logs)}
-        save_state(path, self.model.state_dict(), metadata)
+        metadata = {"epoch": epoch + 1, "logs": _file_logs(logs)}
+        try:
+            save(self.model, path, metadata=metadata)
+        except TypeError:  # raised before writing: a layer gn.save cannot rebuild
+            save_checkpoint(path, model_state=self.model.state_dict(), training_state=metadata)
         if self.verbose > 0:
             print(f"Epoch {epoch + 1}: saved model to {path}")
+
+    def get_state(self) -> dict[str, Any]:
+        return {"best": self.best}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.best = state["best"]
 
 
 class LearningRateScheduler(Callback):
@@ -262,12 +302,22 @@ class LearningRateScheduler(Callback):
         if logs is not None:
             logs["learning_rate"] = float(self._groups()[0]["lr"])
 
+    def get_state(self) -> dict[str, Any] | None:
+        # A schedule function keeps no state: the lr it set lives in the optimizer's state.
+        return None if self.scheduler is None else {"scheduler": self.scheduler.state_dict()}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+
 
 class CSVLogger(Callback):
     """Write one row per epoch to a CSV file: "epoch" (0-based) then the sorted log keys.
 
     The file is overwritten at the start of ``fit`` unless ``append``; each row is flushed to
-    disk as the epoch ends, so the log survives an interrupted run.
+    disk as the epoch ends, so the log survives an interrupted run. When ``BackupAndRestore``
+    resumes a run, the file is put back as it was at the backup (rows of epochs about to run
+    again are dropped), so it ends as an uninterrupted run's would.
     """
 
     def __init__(
@@ -278,11 +328,15 @@ class CSVLogger(Callback):
         self.separator = separator
         self.append = append
         self.keys: list[str] | None = None
+        self.written = ""  # this run's text so far, header included (its state)
+        self.size_before = 0  # bytes already in the file when this run began (append mode)
 
     def on_train_begin(self, logs: dict[str, float] | None = None) -> None:
         self.keys = None
         self.write_header = True
+        self.written, self.size_before = "", 0
         if self.append and os.path.exists(self.filename):
+            self.size_before = os.path.getsize(self.filename)
             with open(self.filename, encoding="utf-8") as file:
                 self.write_header = not file.readline()
         elif not self.append:
@@ -292,9 +346,25 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)
+        text = io.StringIO()
+        writer = csv.writer(text, delimiter=self.separator)
+        if self.write_header:
+            writer.writerow(["epoch", *self.keys])
+            self.write_header = False
+        writer.writerow([epoch, *(logs.get(key, "NA") for key in self.keys)])
         with open(self.filename, "a", newline="", encoding="utf-8") as file:
-            writer = csv.writer(file, delimiter=self.separator)
-            if self.write_header:
-                writer.writerow(["epoch", *self.keys])
-                self.write_header = False
-            writer.writerow([epoch, *(logs.get(key, "NA") for key in self.keys)])
+            file.write(text.getvalue())
+        self.written += text.getvalue()
+
+    def get_state(self) -> dict[str, Any]:
+        return {"keys": self.keys, "write_header": self.write_header, "written": self.written,
+                "size_before": self.size_before}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.keys, self.write_header = state["keys"], bool(state["write_header"])
+        self.written, self.size_before = state["written"], int(state["size_before"])
+        before = b""
+        if self.append and os.path.exists(self.filename):
+            with open(self.filename, "rb") as file:
+                before = file.read(self.size_before)
+        atomic_write_bytes(self.filename, before + self.written.encode("utf-8"))

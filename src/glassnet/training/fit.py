@@ -17,6 +17,7 @@ import numpy as np
 from glassnet.autograd import Tensor
 from glassnet.errors import TrainingDiverged
 from glassnet.random import default_generator
+from glassnet.training.backup import BackupAndRestore
 from glassnet.training.callback import Callback, History, TrainingContext, overrides
 from glassnet.training.inference import forward_in_batches, metrics_for, prepare_xy, score
 from glassnet.training.losses import resolve_loss
@@ -56,7 +57,13 @@ def fit(
     ``validation_data`` = (X_val, y_val) takes precedence over it. Batches are shuffled each
     epoch with glassnet's seeded generator. ``clip_grad_norm`` rescales the gradients to at most
     that total norm before each step. Raises ``TrainingDiverged`` as soon as the loss is NaN or
-    infinite (no update is made with that batch).
+    infinite (no update is made with that batch), or when an epoch's last update left a weight
+    NaN or infinite (before any callback saves it).
+
+    With a ``callbacks.BackupAndRestore`` among the callbacks, an interrupted run resumes from
+    its backup: after every ``on_train_begin``, the backup's weights, optimizer state, callback
+    states, History and random state replace the current ones, and training continues with the
+    next epoch. Its ``on_epoch_end`` runs after every other callback's and the History's.
 
     ``History.history`` maps "loss", each metric and their "val_" twins to one value per epoch;
     the epoch loss is the sample-weighted mean of the batch losses.
@@ -68,7 +75,7 @@ def fit(
             raise TypeError(f"optimizer must have {method}(); got {type(optimizer).__name__}.")
     resolved = resolve_loss(loss)
     metric_list = metrics_for(model, metrics, resolved)
-    callback_list = _check_callbacks(callbacks)
+    callback_list, backup = _check_callbacks(callbacks)
     clip = _gradient_clipper(model, clip_grad_norm)
     if not 0.0 <= validation_split < 1.0:
         raise ValueError(f"validation_split must be in [0, 1); got {validation_split}.")
@@ -96,7 +103,8 @@ def fit(
     history.params = {"epochs": epochs, "steps": steps, "batch_size": batch_size,
                       "samples": len(X), "verbose": verbose}
     context = TrainingContext(model, optimizer, epochs, history.params)
-    everyone = [*callback_list, history]
+    # The backup goes last, so that it records every other callback's end-of-epoch state.
+    everyone = [*callback_list, history, *([backup] if backup else [])]
     for callback in everyone:
         callback.set_context(context)
     hooks = {hook: [c for c in everyone if overrides(c, hook)] for hook in _HOOKS}
@@ -109,7 +117,12 @@ def fit(
     try:
         for callback in hooks["on_train_begin"]:
             callback.on_train_begin({})
-        for epoch in range(epochs):
+        initial_epoch = 0 if backup is None else backup.restore(callback_list, history)
+        if initial_epoch > 0:
+            logs = {key: values[-1] for key, values in history.history.items()}
+        for epoch in range(initial_epoch, epochs):
+            if context.stop_training:  # a resumed run that had already been stopped
+                break
             context.epoch = epoch
             for callback in hooks["on_epoch_begin"]:
                 callback.on_epoch_begin(epoch, {})
@@ -118,6 +131,7 @@ def fit(
             # as a trail of NumPy warnings before it.
             with np.errstate(over="ignore", invalid="ignore"):
                 logs = run(X, y, epoch)
+                run.check_weights(epoch)
             if X_val is not None:
                 outputs = forward_in_batches(model, X_val, max(batch_size, VALIDATION_BATCH_SIZE))
                 logs.update(score(outputs, y_val, resolved.function, metric_list, prefix="val_"))
@@ -237,8 +251,27 @@ class _EpochRunner:
         error.last_finite_loss = None if self.last_finite is None else self.last_finite[0]
         return error
 
+    def check_weights(self, epoch: int) -> None:
+        """TrainingDiverged if the epoch's last update made a weight NaN or infinite; later
+        updates are caught by the next loss, but this one would reach checkpoints and backups."""
+        named = getattr(self.model, "named_parameters", None)
+        parameters = named() if callable(named) else enumerate(self.model.parameters())
+        for name, parameter in parameters:
+            if np.isfinite(parameter.data).all():
+                continue
+            value, _, batch = self.last_finite  # the epoch ran, so some loss was finite
+            error = TrainingDiverged(
+                f"Training diverged: the update with the last batch of epoch {epoch + 1}/"
+                f"{self.context.epochs} (batch {batch + 1}, loss {value:.4g}) made {name} NaN or "
+                "infinite. Nothing was saved from this state. Try a lower learning rate, "
+                "standardised inputs, or gradient clipping via fit(..., clip_grad_norm=1.0)."
+            )
+            error.epoch, error.batch, error.last_finite_loss = epoch, batch, value
+            raise error
 
-def _check_callbacks(callbacks: Any) -> list[Callback]:
+
+def _check_callbacks(callbacks: Any) -> tuple[list[Callback], BackupAndRestore | None]:
+    """The callbacks other than the BackupAndRestore, and that one (or None)."""
     if isinstance(callbacks, Callback):
         callbacks = [callbacks]
     callback_list = list(callbacks)
@@ -248,7 +281,11 @@ def _check_callbacks(callbacks: Any) -> list[Callback]:
                 "callbacks must be glassnet.callbacks.Callback instances; got "
                 f"{type(callback).__name__}."
             )
-    return callback_list
+    backups = [c for c in callback_list if isinstance(c, BackupAndRestore)]
+    if len(backups) > 1:
+        raise ValueError(f"fit takes at most one BackupAndRestore; got {len(backups)}.")
+    others = [c for c in callback_list if not isinstance(c, BackupAndRestore)]
+    return others, (backups[0] if backups else None)
 
 
 def _gradient_clipper(model: Any, max_norm: float | None) -> Callable[[], Any] | None:

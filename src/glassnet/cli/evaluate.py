@@ -1,0 +1,80 @@
+"""``glassnet evaluate MODEL DATA.csv``: a saved model's scores on a labelled CSV file."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from glassnet.cli._tabular import (
+    EPILOG_FORMAT,
+    format_grid,
+    format_number,
+    load_tabular_model,
+    paragraph,
+    plural,
+    refuses_bad_input,
+)
+
+EXAMPLES = """\
+examples:
+  glassnet evaluate iris.safetensors iris_test.csv
+  glassnet evaluate houses.safetensors houses_2024.csv --target price
+
+Classification: accuracy and a confusion matrix (rows: true class, columns: predicted class).
+Regression: MAE (mean absolute error), RMSE (root mean squared error) and R² (1 is perfect,
+0 is no better than always predicting the mean), in the target's units.
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="score a saved model on a labelled CSV file",
+        description=paragraph(
+            "Score MODEL (written by `glassnet train`) on DATA.csv. The model's feature columns "
+            "are found by name; other columns are ignored."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=EPILOG_FORMAT,
+    )
+    parser.add_argument("model", metavar="MODEL", help="a model file written by glassnet train")
+    parser.add_argument("data", metavar="DATA.csv", help="rows with the features and the target")
+    parser.add_argument("--target", metavar="COLUMN",
+                        help="the column holding the true answers; default: the column the "
+                             "model was trained to predict")
+    parser.set_defaults(handler=run)
+
+
+@refuses_bad_input
+def run(args: argparse.Namespace) -> int:
+    from glassnet import tabular
+
+    tabular_model = load_tabular_model(args.model)
+    preprocessing = tabular_model.preprocessing
+    if args.target:
+        preprocessing.target = args.target
+    table = tabular.read_csv(args.data)
+    target = preprocessing.target or "?"
+    table.column_index(target, role="target column")
+    features = tabular_model.features(table)
+    truth = preprocessing.encode_target(table)
+    outputs = tabular_model.outputs(features)
+    print(f"{args.model} on {table.name}: {plural(len(table), 'row')}, target {target!r}.")
+    if preprocessing.task == tabular.CLASSIFY:
+        found = tabular.classification_scores(truth, outputs.argmax(axis=1),
+                                              preprocessing.n_outputs)
+        print(f"accuracy: {format_number(found['accuracy'])} "
+              f"({found['correct']:,} of {found['rows']:,} rows right)")
+        names = [str(label) for label in preprocessing.classes]
+        grid = [[name, *map(str, counts)] for name, counts in zip(names, found["confusion"],
+                                                                  strict=True)]
+        print("\nConfusion matrix (rows: true class, columns: predicted class):")
+        print(format_grid(["true \\ predicted", *names], grid))
+        return 0
+    found = tabular.regression_scores(preprocessing.target_values(truth),
+                                      preprocessing.target_values(outputs))
+    r2_note = " (the target is constant, so R² is undefined)" if found["r2"] != found["r2"] else ""
+    print(f"  MAE   {format_number(found['mae'])}")
+    print(f"  RMSE  {format_number(found['rmse'])}")
+    print(f"  R²    {format_number(found['r2'])}{r2_note}")
+    return 0

@@ -1,0 +1,133 @@
+"""``glassnet export MODEL --onnx OUT``: a saved glassnet model (or estimator) as an ONNX file.
+
+MODEL is a file written by ``gn.save``, ``glassnet train`` or ``glassnet.sklearn.save_estimator``.
+The ONNX graph computes what glassnet computes: for a model from ``glassnet train``, what
+``glassnet predict`` does (standardisation, labels, target units included, unless
+``--network-only``); otherwise what ``gn.predict`` does. ``--verify`` runs it in onnxruntime on
+random rows and compares. Needs the onnx extra: ``pip install 'glassnet[onnx]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from glassnet.cli._arguments import positive_int
+
+VERIFY_ROWS = 16
+VERIFY_TOLERANCE = 1e-5
+
+
+def _feature_shape(text: str) -> tuple[int, ...]:
+    """"4" or "3,8,8": one sample's shape, for argparse's ``type=``."""
+    try:
+        shape = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or numbers joined by commas, got "
+                                         f"{text!r}") from None
+    if not all(size >= 1 for size in shape):
+        raise argparse.ArgumentTypeError(f"expected sizes >= 1, got {text!r}")
+    return shape
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="write a saved model as an ONNX file",
+        description=(
+            "Write MODEL (a file saved by gn.save or `glassnet train`, or a fitted "
+            "glassnet.sklearn estimator saved by save_estimator) as an ONNX model that "
+            "onnxruntime can run on any number of rows. A model from `glassnet train` keeps its "
+            "preprocessing: raw feature values in, labels and probabilities (or values in the "
+            "target's units) out. Needs: pip install 'glassnet[onnx]'."
+        ),
+    )
+    parser.add_argument("model", metavar="MODEL", help="the saved glassnet model file")
+    parser.add_argument("--onnx", metavar="OUT", required=True, help="the .onnx file to write")
+    parser.add_argument("--n-features", type=_feature_shape, default=None, metavar="N",
+                        help="input features (or one sample's shape, e.g. 3,8,8) when the "
+                             "model does not start with a layer that fixes it")
+    parser.add_argument("--opset", type=positive_int, default=None,
+                        help="ONNX operator set, 17 (default) to 21")
+    parser.add_argument("--network-only", action="store_true",
+                        help="export only the network, without the standardisation and labels "
+                             "that `glassnet train` saved with it")
+    parser.add_argument("--verify", action="store_true",
+                        help=f"run the ONNX file in onnxruntime on {VERIFY_ROWS} random rows and "
+                             f"compare with glassnet (fails above {VERIFY_TOLERANCE:g}, relative "
+                             "for values above 1)")
+    parser.set_defaults(handler=run)
+
+
+def _describe(value_infos: Any) -> str:
+    parts = []
+    for info in value_infos:
+        dims = [d.dim_param or str(d.dim_value) for d in info.type.tensor_type.shape.dim]
+        parts.append(f"{info.name} ({', '.join(dims)})")
+    return ", ".join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    import glassnet.onnx
+    from glassnet.io import load_bundle
+
+    glassnet.onnx.require_onnx("glassnet export")
+    bundle = load_bundle(args.model)
+    subject: Any = bundle.model
+    if "sklearn_estimator" in bundle.metadata:
+        from glassnet.sklearn import from_bundle
+
+        subject = from_bundle(bundle)
+    elif "task" in bundle.metadata and not args.network_only:  # saved by `glassnet train`
+        from glassnet.tabular import Preprocessing, TabularModel
+
+        preprocessing = Preprocessing.from_metadata(bundle.metadata, source=args.model)
+        subject = TabularModel(bundle.model, preprocessing, bundle)
+    n_features = None
+    if args.n_features is not None:
+        n_features = args.n_features[0] if len(args.n_features) == 1 else args.n_features
+    try:
+        proto = glassnet.onnx.export(subject, args.onnx, n_features, opset=args.opset)
+    except (TypeError, ValueError) as error:
+        print(f"glassnet export: error: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.onnx}: {type(subject).__name__}, opset "
+          f"{proto.opset_import[0].version}, checked by onnx.checker.")
+    print(f"  inputs:  {_describe(proto.graph.input)}")
+    print(f"  outputs: {_describe(proto.graph.output)}")
+    if args.verify:
+        return _verify(subject, proto, args.onnx)
+    return 0
+
+
+def _verify(subject: Any, proto: Any, path: str) -> int:
+    """Compare onnxruntime's outputs with glassnet's on random rows; 0 if they agree."""
+    import numpy as np
+
+    try:
+        import onnxruntime
+    except ImportError:
+        print("glassnet export: error: --verify needs onnxruntime: pip install "
+              "'glassnet[onnx]'", file=sys.stderr)
+        return 1
+    import glassnet as gn
+
+    dims = [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim[1:]]
+    X = np.random.default_rng(0).normal(size=(VERIFY_ROWS, *dims)).astype(np.float32)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    outputs = [output.name for output in proto.graph.output]
+    if "probabilities" in outputs:
+        expected, output = subject.predict_proba(X), "probabilities"
+    elif "predictions" in outputs:
+        expected, output = subject.predict(X), "predictions"
+    else:
+        expected, output = gn.predict(subject, X), "output"
+    (actual,) = session.run([output], {"input": X})
+    # float32 carries 7 digits: outputs in the thousands agree to 1e-5 relative, not absolute
+    allowed = VERIFY_TOLERANCE * np.maximum(1.0, np.abs(expected))
+    difference = float(np.max(np.abs(actual - expected)))
+    agree = bool(np.all(np.abs(actual - expected) <= allowed))
+    print(f"  verify:  onnxruntime vs glassnet on {VERIFY_ROWS} random rows, largest "
+          f"difference {difference:.2e} ({'OK' if agree else 'MISMATCH'})")
+    return 0 if agree else 1

@@ -1,0 +1,356 @@
+"""``glassnet train DATA.csv --target COLUMN --out MODEL``: a network trained on a CSV file.
+
+The steps, each a function below: read and check the table; choose the task (or guess it from
+the target and say so); split off validation rows (shuffled with the seed, every class alike);
+standardise the features with the training rows' statistics; build the network; fit it with a
+progress bar; print the final scores; save the model with everything needed to use it again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from glassnet.cli._arguments import positive_float, positive_int
+from glassnet.cli._tabular import (
+    EPILOG_FORMAT,
+    BadInput,
+    check_output_path,
+    format_grid,
+    format_number,
+    name_list,
+    paragraph,
+    plural,
+    refuses_bad_input,
+)
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu", "softplus")
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
+
+EXAMPLES = """\
+examples:
+  glassnet train iris.csv --target species --out iris.safetensors
+  glassnet train houses.csv --target price --task regress --hidden 32 --epochs 200 \\
+      --early-stopping 20 --plot curves.png --out houses.safetensors
+
+The model file keeps the feature names, their means and standard deviations and the class
+labels, so `glassnet evaluate`, `glassnet predict` and glassnet.tabular.TabularModel.load(...)
+apply the same preprocessing to new rows.
+"""
+
+
+def hidden_sizes(text: str) -> list[int]:
+    """'64,32' -> [64, 32]; 'none' -> [] (no hidden layer: a linear model)."""
+    if text.strip().lower() in ("none", "0", ""):
+        return []
+    sizes = [part.strip() for part in text.split(",")]
+    try:
+        return [positive_int(size) for size in sizes]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected layer widths like 64,32 (or 'none'), got {text!r}"
+        ) from None
+
+
+def fraction(text: str) -> float:
+    """A number in [0, 1), for argparse's ``type=``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction from 0 to below 1, got {text}")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a network on a CSV file and save it",
+        description=paragraph(
+            "Train a network on DATA.csv to predict the column --target from all the other "
+            "columns, and save it to --out. The file needs a header row; feature columns must be "
+            "numeric, the target may be numbers or text (text labels are kept with the model). "
+            "Features are standardised with the training rows' mean and standard deviation. "
+            "Without --task, text or whole numbers with at most 10 distinct values mean "
+            "classification, other numbers regression; the guess is printed."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=EPILOG_FORMAT,
+    )
+    parser.add_argument("data", metavar="DATA.csv", help="the training data (CSV, header row)")
+    parser.add_argument("--target", required=True, metavar="COLUMN",
+                        help="the column to predict")
+    parser.add_argument("--out", required=True, metavar="MODEL",
+                        help="where to save the model (e.g. model.safetensors)")
+    parser.add_argument("--task", choices=("classify", "regress"),
+                        help="classify or regress; default: guessed from the target column")
+    parser.add_argument("--hidden", type=hidden_sizes, default=[64, 32], metavar="64,32",
+                        help="widths of the hidden layers, or 'none'; default: 64,32")
+    parser.add_argument("--activation", choices=ACTIVATIONS, default="relu",
+                        help="activation after each hidden layer; default: relu")
+    parser.add_argument("--epochs", type=positive_int, default=100, help="default: 100")
+    parser.add_argument("--batch-size", type=positive_int, default=32, help="default: 32")
+    parser.add_argument("--lr", type=positive_float, metavar="X",
+                        help="learning rate; default: the optimizer's (0.001 for adam)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
+    parser.add_argument("--val-split", type=fraction, default=0.2, metavar="FRACTION",
+                        help="fraction of rows held out for validation (0 for none); "
+                             "default: 0.2")
+    parser.add_argument("--early-stopping", type=positive_int, metavar="PATIENCE",
+                        help="stop after PATIENCE epochs without a better validation loss "
+                             "(training loss with --val-split 0), keeping the best epoch's "
+                             "weights")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed for the split, the initial weights and the shuffling; "
+                             "default: 0")
+    parser.add_argument("--plot", metavar="FILE", help="also draw the training curves to FILE "
+                                                       "(PNG; needs matplotlib)")
+    parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
+                        help="0 quiet, 1 a progress bar per epoch, 2 one line per epoch; "
+                             "default: 1")
+    parser.set_defaults(handler=run)
+
+
+@dataclass
+class Dataset:
+    """The table as the network sees it, split into training and validation rows."""
+
+    X: np.ndarray  # standardised features (N, F)
+    y: np.ndarray  # class indices (N,) or the standardised target (N,)
+    train_rows: np.ndarray
+    val_rows: np.ndarray
+    preprocessing: Any  # glassnet.tabular.Preprocessing
+
+
+@refuses_bad_input
+def run(args: argparse.Namespace) -> int:
+    import glassnet as gn
+
+    check_output_path(args.out, option="--out", inputs=[args.data])
+    if args.plot:
+        check_output_path(args.plot, option="--plot", inputs=[args.data, args.out])
+        if os.path.abspath(args.plot) == os.path.abspath(args.out):
+            raise BadInput(f"--plot and --out are the same file ({args.out}).")
+        from glassnet.plot import require_matplotlib
+
+        require_matplotlib()  # now, not after training
+    data = load_dataset(args)
+    model, optimizer = initial_model(args, data)
+    describe_run(args, data, model, optimizer)
+    try:
+        history, stopper = train(model, optimizer, data, args)
+    except gn.TrainingDiverged as error:
+        print(f"glassnet train: error: {diverged(error, optimizer)}", file=sys.stderr)
+        return 1
+    report_scores(model, data, history, stopper)
+    gn.save(model, args.out, metadata=model_metadata(args, data, optimizer, history))
+    print(f"\nSaved the model to {args.out}")
+    if args.plot:
+        from glassnet.plot import history as plot_history
+
+        loss = ("cross-entropy" if data.preprocessing.task == "classify"
+                else "mean squared error of the standardised target")
+        title = f"{os.path.basename(args.data)}: predicting {args.target!r}\nloss: {loss}"
+        plot_history(history, args.plot, title=title, log_scale=True)
+        print(f"Training curves written to {args.plot}")
+    print(f"Predict with: glassnet predict {args.out} NEW_ROWS.csv")
+    return 0
+
+
+def diverged(error: Any, optimizer: Any) -> str:
+    """gn.fit's TrainingDiverged in the CLI's words: where it happened and which option to turn.
+    """
+    where = ""
+    if getattr(error, "epoch", None) is not None:
+        where = f" at epoch {error.epoch + 1}, batch {error.batch + 1}"
+    last = getattr(error, "last_finite_loss", None)
+    before = f" (the last finite loss was {last:.4g})" if last is not None else ""
+    lr = optimizer.param_groups[0]["lr"]
+    return (f"training diverged: the loss became NaN or infinite{where}{before}. Try a lower "
+            f"--lr (it was {lr:g}). No model was saved.")
+
+
+def load_dataset(args: argparse.Namespace) -> Dataset:
+    """Read, check, split and standardise the table; prints what it found and the task."""
+    from glassnet import tabular
+
+    table = tabular.read_csv(args.data)
+    table.column_index(args.target, role="target column")
+    features = [column for column in table.columns if column != args.target]
+    if not features:
+        raise tabular.DataError(
+            f"{table.name} has no columns besides the target {args.target!r}; nothing to learn "
+            "from."
+        )
+    task, why = (args.task, "chosen with --task") if args.task else tabular.guess_task(
+        table, args.target)
+    raw = table.numbers(features)
+    print(f"Read {table.name}: {plural(len(table), 'row')}, {plural(len(features), 'feature')} "
+          f"({name_list(features)}), target {args.target!r}.")
+    cells = tabular.preprocess.target_cells(table, args.target)
+    classes, values = None, None
+    if task == tabular.CLASSIFY:
+        classes, y = tabular.class_labels(cells)
+        if len(classes) < 2:
+            raise tabular.DataError(
+                f"{table.name}: the target {args.target!r} has a single value ({classes[0]!r}); "
+                "classification needs at least two classes."
+            )
+        counts = np.bincount(y, minlength=len(classes))
+        listed = ", ".join(f"{label} ({count})" for label, count in zip(classes, counts,
+                                                                         strict=True))
+        guessed = "" if args.task else f", guessed because {why} (--task regress to change it)"
+        print(f"Task: classify{guessed}.\n{len(classes)} classes: {listed}.")
+    else:
+        values = table.numbers([args.target])[:, 0]
+        y = values
+        guessed = "" if args.task else f", guessed because {why} (--task classify to change it)"
+        print(f"Task: regress{guessed}.\nTarget {args.target!r}: from {values.min():g} to "
+              f"{values.max():g}, mean {values.mean():g}.")
+    train_rows, val_rows = tabular.split_rows(
+        len(table), args.val_split, args.seed, y if task == tabular.CLASSIFY else None)
+    if args.val_split > 0 and len(val_rows) == 0:
+        raise BadInput(f"{table.name} has too few rows ({len(table)}) to hold out "
+                       f"{args.val_split:g} of them for validation; use --val-split 0.")
+    preprocessing = tabular.Preprocessing.fit(
+        features, raw[train_rows], task=task, target=args.target, classes=classes,
+        target_values=values[train_rows] if values is not None else None)
+    if task == tabular.REGRESS:
+        y = (values - preprocessing.target_mean) / preprocessing.target_std
+    return Dataset(preprocessing.standardize(raw), y, train_rows, val_rows, preprocessing)
+
+
+def initial_model(args: argparse.Namespace, data: Dataset) -> tuple[Any, Any]:
+    """The network and optimizer training starts from: new ones, seeded with --seed.
+
+    This is where resuming (issue 8, ``--resume``) returns the saved model and optimizer state.
+    """
+    import glassnet as gn
+
+    gn.manual_seed(args.seed)
+    model = build_network(len(data.preprocessing.feature_names), args.hidden, args.activation,
+                          data.preprocessing.n_outputs)
+    return model, make_optimizer(args.optimizer, model, args.lr)
+
+
+def build_network(in_features: int, hidden: list[int], activation: str, out_features: int):
+    """Linear -> activation for each hidden width, then a Linear to the outputs (logits/value)."""
+    from glassnet import nn
+
+    layer = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
+             "leaky_relu": nn.LeakyReLU, "softplus": nn.Softplus}[activation]
+    layers: list[Any] = []
+    width = in_features
+    for size in hidden:
+        layers += [nn.Linear(width, size), layer()]
+        width = size
+    layers.append(nn.Linear(width, out_features))
+    return nn.Sequential(*layers)
+
+
+def make_optimizer(name: str, model: Any, lr: float | None) -> Any:
+    from glassnet import optim
+
+    kind = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD,
+            "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}[name]
+    return kind(model.parameters()) if lr is None else kind(model.parameters(), lr=lr)
+
+
+def describe_run(args: argparse.Namespace, data: Dataset, model: Any, optimizer: Any) -> None:
+    widths = [len(data.preprocessing.feature_names), *args.hidden, data.preprocessing.n_outputs]
+    parameters = sum(parameter.size for parameter in model.parameters())
+    lr = optimizer.param_groups[0]["lr"]
+    validation = (f"{plural(len(data.val_rows), 'row')} held out for validation"
+                  if len(data.val_rows) else "no validation rows")
+    print(f"Network: {' -> '.join(map(str, widths))} ({args.activation}), "
+          f"{parameters:,} parameters; {args.optimizer} lr {lr:g}, batch size {args.batch_size}, "
+          f"up to {args.epochs} epochs.")
+    print(f"Training on {plural(len(data.train_rows), 'row')}, {validation} (seed {args.seed}).")
+
+
+def train(model: Any, optimizer: Any, data: Dataset, args: argparse.Namespace) -> tuple:
+    """gn.fit on the training rows, validating on the held-out ones; (History, EarlyStopping)."""
+    import glassnet as gn
+    from glassnet.tabular import CLASSIFY
+
+    classify = data.preprocessing.task == CLASSIFY
+    has_validation = len(data.val_rows) > 0
+    stopper = None
+    callbacks = []
+    if args.early_stopping:
+        stopper = gn.callbacks.EarlyStopping(
+            monitor="val_loss" if has_validation else "loss", patience=args.early_stopping,
+            restore_best_weights=True)
+        callbacks.append(stopper)
+    X = data.X.astype(np.float32)
+    validation = (X[data.val_rows], data.y[data.val_rows]) if has_validation else None
+    history = gn.fit(
+        model, X[data.train_rows], data.y[data.train_rows],
+        loss="cross_entropy" if classify else "mse", optimizer=optimizer, epochs=args.epochs,
+        batch_size=args.batch_size, validation_data=validation,
+        metrics=["accuracy"] if classify else [], callbacks=callbacks, verbose=args.verbose)
+    return history, stopper
+
+
+def scores(model: Any, data: Dataset, rows: np.ndarray) -> dict[str, float]:
+    """Accuracy (classification) or MAE, RMSE, R² in the target's units, on ``rows``."""
+    import glassnet as gn
+    from glassnet import tabular
+
+    outputs = gn.predict(model, data.X[rows].astype(np.float32))
+    preprocessing = data.preprocessing
+    if preprocessing.task == tabular.CLASSIFY:
+        true = data.y[rows]
+        probabilities = preprocessing.probabilities(outputs)
+        chosen = probabilities[np.arange(len(true)), true]
+        cross_entropy = float(-np.mean(np.log(np.maximum(chosen, np.finfo(np.float64).tiny))))
+        accuracy = float(np.mean(outputs.argmax(axis=1) == true))
+        return {"loss (cross-entropy)": cross_entropy, "accuracy": accuracy}
+    true = preprocessing.target_values(data.y[rows])
+    found = tabular.regression_scores(true, preprocessing.target_values(outputs))
+    return {"MAE": found["mae"], "RMSE": found["rmse"], "R²": found["r2"]}
+
+
+def report_scores(model: Any, data: Dataset, history: Any, stopper: Any) -> None:
+    epochs_run = len(history.history.get("loss", []))
+    note = ""
+    if stopper is not None and stopper.best_weights is not None:
+        stopped = "stopped early; " if stopper.stopped_epoch else ""
+        note = f" ({stopped}kept the weights of epoch {stopper.best_epoch + 1}, the best)"
+    print(f"\nFinal scores after {plural(epochs_run, 'epoch')}{note}:")
+    header = ["", "training"] + (["validation"] if len(data.val_rows) else [])
+    columns = [scores(model, data, data.train_rows)]
+    if len(data.val_rows):
+        columns.append(scores(model, data, data.val_rows))
+    lines = [[name] + [format_number(column[name]) for column in columns] for name in columns[0]]
+    counts = [data.train_rows, data.val_rows][: len(columns)]
+    lines.append(["rows"] + [f"{len(rows):,}" for rows in counts])
+    print(format_grid(header, lines))
+
+
+def model_metadata(
+    args: argparse.Namespace, data: Dataset, optimizer: Any, history: Any
+) -> dict[str, Any]:
+    """The preprocessing plus how the model was trained (for `glassnet info` and resuming)."""
+    return {
+        **data.preprocessing.to_metadata(),
+        "training": {
+            "data": os.path.basename(args.data),
+            "rows": len(data.train_rows),
+            "validation_rows": len(data.val_rows),
+            "hidden": list(args.hidden),
+            "activation": args.activation,
+            "optimizer": args.optimizer,
+            "lr": float(optimizer.param_groups[0]["lr"]),
+            "batch_size": args.batch_size,
+            "epochs": len(history.history.get("loss", [])),
+            "seed": args.seed,
+        },
+    }
+

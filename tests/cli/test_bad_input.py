@@ -1,0 +1,138 @@
+"""Bad input to the table commands: one line on stderr, exit status 2, no traceback, no file.
+
+The commands run as subprocesses, several at a time (each spends most of its second importing).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cli_helpers import FEATURES, iris_rows, run_cli, write_csv
+
+
+@dataclass
+class Case:
+    args: list[str]  # {files} in an argument is the folder of the files written below
+    message: str  # expected on stderr after "glassnet <command>: error: "
+    output: str | None = None  # a file that must not exist afterwards
+
+
+CASES = {
+    "empty-file": Case(["train", "{files}/empty.csv", "--target", "species",
+                        "--out", "{files}/out.st"],
+                       "{files}/empty.csv is empty; expected a header row", "out.st"),
+    "header-only": Case(["train", "{files}/header.csv", "--target", "species",
+                         "--out", "{files}/out.st"],
+                        "{files}/header.csv has a header but no data rows.", "out.st"),
+    "missing-target-column": Case(
+        ["train", "{files}/good.csv", "--target", "Species", "--out", "{files}/out.st"],
+        "{files}/good.csv has no target column 'Species'; its columns are 'sepal_length', "
+        "'sepal_width', 'petal_length', 'petal_width', 'species'.", "out.st"),
+    "not-a-number": Case(["train", "{files}/text.csv", "--target", "species",
+                          "--out", "{files}/out.st"],
+                         "{files}/text.csv, line 7, column 'petal_width': 'abc' is not a number.",
+                         "out.st"),
+    "missing-values": Case(
+        ["train", "{files}/holes.csv", "--target", "species", "--out", "{files}/out.st"],
+        "{files}/holes.csv has 2 missing values (line 4, column 'sepal_width'; line 9, column "
+        "'petal_length'); fill them in or drop those rows first.", "out.st"),
+    "missing-target-value": Case(
+        ["train", "{files}/no_label.csv", "--target", "species", "--out", "{files}/out.st"],
+        "{files}/no_label.csv: the target column 'species' has a missing value (line 5)",
+        "out.st"),
+    "ragged-row": Case(["train", "{files}/ragged.csv", "--target", "species",
+                        "--out", "{files}/out.st"],
+                       "{files}/ragged.csv, line 3: 4 fields, but the header has 5", "out.st"),
+    "no-such-data": Case(["train", "{files}/nothing.csv", "--target", "species",
+                          "--out", "{files}/out.st"],
+                         "{files}/nothing.csv: No such file or directory", "out.st"),
+    "out-folder-missing": Case(["train", "{files}/good.csv", "--target", "species",
+                                "--out", "{files}/no/out.st"],
+                               "--out {files}/no/out.st: the folder {files}/no does not exist."),
+    "features-missing-at-predict": Case(
+        ["predict", "{model}", "{files}/fewer.csv", "--out", "{files}/p.csv"],
+        "{files}/fewer.csv lacks the model's feature columns 'sepal_width', 'petal_width'; "
+        "the model was trained on 'sepal_length', 'sepal_width', 'petal_length', "
+        "'petal_width', and the file has 'sepal_length', 'petal_length'.", "p.csv"),
+    "bad-value-at-predict": Case(["predict", "{model}", "{files}/text.csv", "--out",
+                                  "{files}/p.csv"],
+                                 "{files}/text.csv, line 7, column 'petal_width': 'abc' is not "
+                                 "a number.", "p.csv"),
+    "not-a-model-predict": Case(["predict", "{files}/good.csv", "{files}/good.csv"],
+                                "{files}/good.csv is not a glassnet model file ("),
+    "not-a-model-evaluate": Case(["evaluate", "{files}/fake.safetensors", "{files}/good.csv"],
+                                 "{files}/fake.safetensors is not a glassnet model file ("),
+    "not-a-model-info": Case(["info", "{files}/empty.csv"],
+                             "{files}/empty.csv is not a glassnet model file ("),
+    "no-such-model": Case(["predict", "{files}/nothing.st", "{files}/good.csv"],
+                          "{files}/nothing.st: No such file or directory"),
+    "unknown-class-at-evaluate": Case(
+        ["evaluate", "{model}", "{files}/new_class.csv"],
+        "{files}/new_class.csv, line 3, column 'species': 'daisy' is not one of the model's "
+        "classes ('setosa', 'versicolor', 'virginica')."),
+    "model-without-table-metadata": Case(
+        ["predict", "{files}/plain.safetensors", "{files}/good.csv"],
+        "{files}/plain.safetensors is a glassnet model but not one trained on a table"),
+}
+
+
+def write_files(folder: Path) -> None:
+    header = [*FEATURES, "species"]
+    rows = iris_rows(seed=4, per_class=4)
+    write_csv(folder / "good.csv", header, rows)
+    (folder / "empty.csv").write_text("")
+    (folder / "header.csv").write_text(",".join(header) + "\n")
+    text = [row[:] for row in rows]
+    text[5][3] = "abc"  # data row 6 is line 7: the header is line 1
+    write_csv(folder / "text.csv", header, text)
+    holes = [row[:] for row in rows]
+    holes[2][1], holes[7][2] = "", "NA"
+    write_csv(folder / "holes.csv", header, holes)
+    no_label = [row[:] for row in rows]
+    no_label[3][4] = ""
+    write_csv(folder / "no_label.csv", header, no_label)
+    (folder / "ragged.csv").write_text(",".join(header) + "\n1,2,3,4,setosa\n1,2,3,setosa\n"
+                                       "1,2,3,4,virginica\n")
+    write_csv(folder / "fewer.csv", ["sepal_length", "petal_length"],
+              [[row[0], row[2]] for row in rows])
+    new_class = [row[:] for row in rows]
+    new_class[1][4] = "daisy"
+    write_csv(folder / "new_class.csv", header, new_class)
+    (folder / "fake.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}")
+
+    import glassnet as gn
+    from glassnet import nn
+
+    gn.save(nn.Sequential(nn.Linear(4, 3)), folder / "plain.safetensors")
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory, trained_classifier) -> dict:
+    folder = tmp_path_factory.mktemp("bad-input")
+    write_files(folder)
+    model, _ = trained_classifier
+    names = {"files": str(folder), "model": str(model)}
+
+    def run(case: Case):
+        result = run_cli(*(arg.format(**names) for arg in case.args))
+        output = folder / case.output if case.output else None
+        return result, output is not None and output.exists(), case.message.format(**names)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(run, case) for name, case in CASES.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_is_one_line_status_2_and_no_file(outcomes, name):
+    result, output_written, message = outcomes[name]
+    command = CASES[name].args[0]
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"glassnet {command}: error: "), line
+    assert message in line
+    assert not output_written
