@@ -7,13 +7,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from glassnet.training.checkpoint_io import load_state
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import glassnet as gn
 from glassnet import nn, optim
-from glassnet.training.checkpoint_io import load_state
 
 digits = load_digits()
 X_train, X_test, y_train, y_test = train_test_split(

@@ -1,6 +1,6 @@
 """glassnet: a neural-network library on NumPy that shows its work."""
 
-from glassnet import functional, io, nn, optim
+from glassnet import functional, io, nn, onnx, optim
 from glassnet._allocator import tune_allocator
 from glassnet.autograd import (
     Function,
@@ -55,6 +55,7 @@ __all__ = [
     "fit",
     "functional",
     "nn",
+    "onnx",
     "optim",
     "get_default_dtype",
     "gradcheck",

@@ -9,6 +9,7 @@ progress bar; print the final scores; save the model with everything needed to u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from dataclasses import dataclass
@@ -106,6 +107,11 @@ def register(subparsers: Any) -> None:
                         help="stop after PATIENCE epochs without a better validation loss "
                              "(training loss with --val-split 0), keeping the best epoch's "
                              "weights")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run of this same command from its "
+                             "backup, MODEL.backup/ next to --out (written after every epoch, "
+                             "deleted when training completes); the result is the one an "
+                             "uninterrupted run gives")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed for the split, the initial weights and the shuffling; "
                              "default: 0")
@@ -140,14 +146,26 @@ def run(args: argparse.Namespace) -> int:
         from glassnet.plot import require_matplotlib
 
         require_matplotlib()  # now, not after training
+    backup = backup_folder(args.out)
+    if os.path.exists(backup) and not args.resume:
+        raise BadInput(f"{backup} holds the backup of an interrupted run: add --resume to "
+                       "continue it, or delete that folder to start over.")
     data = load_dataset(args)
     model, optimizer = initial_model(args, data)
     describe_run(args, data, model, optimizer)
+    if args.resume:
+        print(f"Resuming from {backup}." if os.path.exists(backup) else
+              f"Nothing to resume in {backup}: starting from the first epoch.")
     try:
         history, stopper = train(model, optimizer, data, args)
     except gn.TrainingDiverged as error:
+        discard_backup(backup)
         print(f"glassnet train: error: {diverged(error, optimizer)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"glassnet train: interrupted; run the same command with --resume to continue "
+              f"from the last completed epoch (backed up in {backup}).", file=sys.stderr)
+        return 130
     report_scores(model, data, history, stopper)
     gn.save(model, args.out, metadata=model_metadata(args, data, optimizer, history))
     print(f"\nSaved the model to {args.out}")
@@ -161,6 +179,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"Training curves written to {args.plot}")
     print(f"Predict with: glassnet predict {args.out} NEW_ROWS.csv")
     return 0
+
+
+def backup_folder(out: str) -> str:
+    """Where training backs up after every epoch: model.safetensors -> model.backup/."""
+    folder = os.path.splitext(out)[0] + ".backup"
+    return folder if folder != out else out + ".d"
+
+
+def discard_backup(folder: str) -> None:
+    """Remove a diverged run's backup: resuming it would diverge the same way."""
+    from glassnet.io import BackupFiles
+
+    BackupFiles(folder).remove()
+    with contextlib.suppress(OSError):  # other files in it: not ours to delete
+        os.rmdir(folder)
 
 
 def diverged(error: Any, optimizer: Any) -> str:
@@ -288,6 +321,8 @@ def train(model: Any, optimizer: Any, data: Dataset, args: argparse.Namespace) -
             monitor="val_loss" if has_validation else "loss", patience=args.early_stopping,
             restore_best_weights=True)
         callbacks.append(stopper)
+    # Always backed up, so that an interrupted run can be continued with --resume.
+    callbacks.append(gn.callbacks.BackupAndRestore(backup_folder(args.out)))
     X = data.X.astype(np.float32)
     validation = (X[data.val_rows], data.y[data.val_rows]) if has_validation else None
     history = gn.fit(

@@ -12,15 +12,18 @@ from glassnet.io.atomic import atomic_write_bytes, sha256_hex
 from glassnet.io.checkpoint import BackupFiles, load_checkpoint, save_checkpoint
 from glassnet.io.serialize import (
     MODEL_FORMAT_VERSION,
+    Adapter,
     SavedModel,
     load,
     load_bundle,
     read_bundle,
+    register_adapter,
     save,
 )
 
 __all__ = [
     "MODEL_FORMAT_VERSION",
+    "Adapter",
     "BackupFiles",
     "SavedModel",
     "atomic_write_bytes",
@@ -28,6 +31,7 @@ __all__ = [
     "load_bundle",
     "load_checkpoint",
     "read_bundle",
+    "register_adapter",
     "save",
     "save_checkpoint",
     "sha256_hex",

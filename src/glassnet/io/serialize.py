@@ -13,9 +13,10 @@ plus a SHA-256 checksum of the document and the tensors (see ``glassnet.io.forma
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,31 @@ from glassnet.io.format import decode_file, encode_file, read_file_bytes
 MODEL_FORMAT = "glassnet.model"
 MODEL_FORMAT_VERSION = 1
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """How an object that is not a Module (a fitted estimator, say) goes into a model file.
+
+    ``to_bundle(obj) -> (module, metadata)`` and ``from_bundle(SavedModel) -> obj``; files it
+    writes carry ``metadata[key]``, by which ``load`` recognises them.
+    """
+
+    key: str
+    owns: Callable[[Any], bool]
+    to_bundle: Callable[[Any], tuple[nn.Module, dict[str, Any]]]
+    from_bundle: Callable[[SavedModel], Any]
+
+
+_ADAPTERS: dict[str, Adapter] = {}
+# glassnet's own adapters, imported on demand when a file needs one. The module names are fixed
+# here: a file only ever selects among them, it can never name a module to import.
+_ADAPTER_MODULES = {"sklearn_estimator": "glassnet.sklearn"}
+
+
+def register_adapter(adapter: Adapter) -> None:
+    """Let ``save`` / ``load`` handle the adapter's objects (called by adapters on import)."""
+    _ADAPTERS[adapter.key] = adapter
 
 
 @dataclass
@@ -107,7 +133,11 @@ def save(
     file at ``path`` byte for byte as it was; so does a failed or interrupted write.
     """
     if not isinstance(model, nn.Module):
-        raise TypeError(f"gn.save expects a glassnet Module; got {type(model).__name__}.")
+        adapter = next((a for a in _ADAPTERS.values() if a.owns(model)), None)
+        if adapter is None:
+            raise TypeError(f"gn.save expects a glassnet Module; got {type(model).__name__}.")
+        model, extra = adapter.to_bundle(model)
+        metadata = {**(metadata or {}), **extra}
     config = architecture.describe(model)
     try:
         config = architecture.validate(config)
@@ -178,9 +208,17 @@ def load_bundle(path: str | os.PathLike[str]) -> SavedModel:
         raise ModelFormatError(f"cannot load {os.fspath(path)!r}: {error}") from None
 
 
-def load(path: str | os.PathLike[str]) -> nn.Module:
+def load(path: str | os.PathLike[str]) -> Any:
     """The model saved at ``path`` by ``gn.save``, in eval mode, with bit-identical weights.
+
+    A file holding a fitted ``glassnet.sklearn`` estimator gives back the estimator.
 
     For the metadata saved with it, use ``glassnet.io.load_bundle(path).metadata``.
     """
-    return load_bundle(path).model
+    bundle = load_bundle(path)
+    for key, module_name in _ADAPTER_MODULES.items():
+        if key in bundle.metadata:
+            if key not in _ADAPTERS:
+                importlib.import_module(module_name)  # registers it; a missing extra says which
+            return _ADAPTERS[key].from_bundle(bundle)
+    return bundle.model

@@ -8,7 +8,8 @@ they work in ``Pipeline``, ``GridSearchCV``, ``cross_val_score`` and ``clone``::
     model = make_pipeline(StandardScaler(), NeuralNetClassifier(hidden_layer_sizes=(32,)))
     model.fit(X, y).predict_proba(X_new)
 
-Saving: ``save_estimator(est, "model.safetensors")`` / ``load_estimator(path)`` write and read
+Saving: ``gn.save(est, "model.safetensors")`` / ``gn.load(path)`` (or ``save_estimator`` /
+``load_estimator``) write and read
 glassnet's model file (safetensors weights + JSON: nothing in it can run code). Pickle works
 too, as for any scikit-learn estimator, but only unpickle files you trust.
 
@@ -23,8 +24,24 @@ except ImportError as error:
         "scikit-learn extra: pip install 'glassnet[sklearn]'"
     ) from error
 
+from glassnet.io import Adapter, register_adapter
 from glassnet.sklearn._estimators import NeuralNetClassifier, NeuralNetRegressor
-from glassnet.sklearn._persistence import from_bundle, load_estimator, save_estimator, to_bundle
+from glassnet.sklearn._persistence import (
+    METADATA_KEY,
+    from_bundle,
+    load_estimator,
+    save_estimator,
+    to_bundle,
+)
+
+register_adapter(
+    Adapter(
+        METADATA_KEY,
+        owns=lambda obj: isinstance(obj, (NeuralNetClassifier, NeuralNetRegressor)),
+        to_bundle=to_bundle,
+        from_bundle=from_bundle,
+    )
+)
 
 __all__ = [
     "NeuralNetClassifier",

@@ -11,7 +11,10 @@ without ``early_stopping``, the training loss must fall by more than ``tol`` at 
 every ``n_iter_no_change + 1`` epochs; with it, the score (accuracy or R²) on a held-out
 ``validation_fraction`` of the data must rise by more than ``tol``, and the weights of the best
 epoch are kept. Everything random (initial weights, dropout, shuffling) draws from a generator
-seeded by ``random_state``; glassnet's own generator is left as it was.
+seeded by ``random_state``, kept with the estimator (so ``partial_fit`` and pickles continue its
+stream); glassnet's own generator is swapped out during training and put back after, which is
+why two estimators should not train at once in threads of one process (joblib's default
+process-based backend, as GridSearchCV(n_jobs=...) uses, is fine).
 """
 
 from __future__ import annotations

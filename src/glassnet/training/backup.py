@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from glassnet.errors import ModelFormatError
 from glassnet.io import BackupFiles
 from glassnet.random import get_rng_state, set_rng_state
 from glassnet.training.callback import Callback, History
@@ -85,7 +86,8 @@ class BackupAndRestore(Callback):
     def restore(self, callbacks: Sequence[Callback], history: History) -> int:
         """Called by ``fit`` after every ``on_train_begin``: remember the run's other callbacks
         and its History, load the newest intact backup if there is one, and return the epoch
-        to start from (0 without a backup)."""
+        to start from (0 without a backup). A backup that does not fit the model or optimizer
+        is a ``ModelFormatError`` (a ValueError), and leaves them as they were."""
         self.callbacks = [c for c in callbacks if c is not self and c is not history]
         self.history = history
         backup = self.files.read_latest()
@@ -103,7 +105,7 @@ class BackupAndRestore(Callback):
                 optimizer.load_state_dict(backup["optimizer_state"])
         except (ValueError, KeyError, TypeError) as error:
             model.load_state_dict(before)
-            raise ValueError(
+            raise ModelFormatError(
                 f"the backup in {self.directory} does not fit this model and optimizer "
                 f"({error}). Delete the folder to start afresh, or build the model and "
                 "optimizer as in the interrupted run."
