@@ -2,11 +2,13 @@
 
 Builds its model with ``gn.manual_seed(SEED)``, fits with a BackupAndRestore in FOLDER (resuming
 if a backup is there), reports on stdout as it goes, and writes the final weights and history
-to OUT. Lines: "start E" (first epoch this process runs), "writing E" (the backup of epoch E is
-about to be written), "done E" (the backup of epoch E is on disk: the next epoch began).
+to OUT. Lines: "start E" (the first epoch this process runs), "writing E CLOCK" (the backup of
+epoch E is about to be written; CLOCK: time.perf_counter()), "wrote E SECONDS" (it is on disk,
+and took that long).
 """
 
 import sys
+import time
 
 import numpy as np
 
@@ -27,14 +29,17 @@ class Report(Callback):
         self.first = True
 
     def on_epoch_begin(self, epoch, logs=None):
-        say(f"start {epoch}" if self.first else f"done {epoch - 1}")
-        self.first = False
+        if self.first:
+            say(f"start {epoch}")
+            self.first = False
 
 
 class ReportingBackup(callbacks.BackupAndRestore):
     def on_epoch_end(self, epoch, logs=None):
-        say(f"writing {epoch}")
+        started = time.perf_counter()
+        say(f"writing {epoch} {started:.6f}")
         super().on_epoch_end(epoch, logs)
+        say(f"wrote {epoch} {time.perf_counter() - started:.6f}")
 
 
 def main(folder: str, seed: int, out: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from glassnet.autograd.function import Function
@@ -30,7 +32,7 @@ class Sum(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.shape = x.shape
         self.axes = _normalized_axes(self.axis, x.ndim)
-        return x.sum(axis=self.axis, keepdims=self.keepdims)
+        return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         grad = _expand_to_input(grad, self.axes, self.keepdims)
@@ -46,8 +48,8 @@ class Mean(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.shape = x.shape
         self.axes = _normalized_axes(self.axis, x.ndim)
-        self.count = int(np.prod([x.shape[a] for a in self.axes])) if x.ndim else 1
-        return x.mean(axis=self.axis, keepdims=self.keepdims)
+        self.count = math.prod([x.shape[a] for a in self.axes]) if x.ndim else 1
+        return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims) / self.count
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         grad = _expand_to_input(grad, self.axes, self.keepdims)

@@ -41,7 +41,7 @@ class Linear(Function):
         grad_weight = grad_2d.T @ x if need_weight else None
         if not need_bias:
             return grad_x, grad_weight
-        grad_bias = grad_2d.sum(axis=0) if need_bias[0] else None
+        grad_bias = np.add.reduce(grad_2d, axis=0) if need_bias[0] else None
         return grad_x, grad_weight, grad_bias
 
 

@@ -32,7 +32,7 @@ class _Loss(Function):
         self.count = losses.size if count is None else count
         if self.reduction == "none":
             return losses
-        total = losses.sum()
+        total = np.add.reduce(losses, axis=None)
         return total / self.count if self.reduction == "mean" else total
 
     def spread(self, grad: np.ndarray) -> np.ndarray:
@@ -40,6 +40,11 @@ class _Loss(Function):
         if self.reduction == "none":
             return grad
         return grad / self.count if self.reduction == "mean" else grad
+
+
+    def negated_for_target(self, grad_input: np.ndarray) -> np.ndarray | None:
+        """∂ℓ/∂target = −∂ℓ/∂input for losses of x − y; computed only when the target needs it."""
+        return -grad_input if self.needs_input_grad[1] else None
 
 
 def _check_same_shape(input: Tensor, target: Tensor, who: str) -> None:
@@ -58,9 +63,9 @@ class MSE(_Loss):
         self.diff = x - y
         return self.reduce(self.diff * self.diff)
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        grad_x = self.spread(grad) * 2 * self.diff
-        return grad_x, -grad_x
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        grad_x = self.spread(2 * grad) * self.diff
+        return grad_x, self.negated_for_target(grad_x)
 
 
 class L1(_Loss):
@@ -70,9 +75,9 @@ class L1(_Loss):
         self.diff = x - y
         return self.reduce(np.abs(self.diff))
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         grad_x = self.spread(grad) * np.sign(self.diff)
-        return grad_x, -grad_x
+        return grad_x, self.negated_for_target(grad_x)
 
 
 class Huber(_Loss):
@@ -89,9 +94,9 @@ class Huber(_Loss):
         linear = self.delta * (size - 0.5 * self.delta)
         return self.reduce(np.where(size < self.delta, quadratic, linear))
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         grad_x = self.spread(grad) * np.clip(self.diff, -self.delta, self.delta)
-        return grad_x, -grad_x
+        return grad_x, self.negated_for_target(grad_x)
 
 
 class BinaryCrossEntropy(_Loss):
