@@ -7,7 +7,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from glassnet.training.checkpoint_io import load_state
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -33,7 +32,7 @@ with tempfile.TemporaryDirectory() as folder:
     history = gn.fit(model, X_train, y_train, loss="cross_entropy", epochs=40, batch_size=32,
                      optimizer=optim.Adam(model.parameters(), lr=1e-3), metrics=["accuracy"],
                      validation_split=0.1, callbacks=callbacks, verbose=2)
-    _, metadata = load_state(best_file)
+    metadata = gn.io.load_bundle(best_file).metadata
 print(f"trained {len(history.epoch)} epochs in {time.perf_counter() - started:.1f} s; the "
       f"checkpoint holds epoch {metadata['epoch']}, whose weights EarlyStopping restored")
 scores = gn.evaluate(model, X_test, y_test, loss="cross_entropy", metrics=["accuracy"])

@@ -95,8 +95,8 @@ class BackupAndRestore(Callback):
             return 0
         training = backup["training_state"]
         if not isinstance(training, dict) or "epoch" not in training:
-            raise ValueError(f"the backup in {self.directory} holds no training state; delete "
-                             "the folder to start afresh.")
+            raise ModelFormatError(f"the backup in {self.directory} holds no training state; "
+                                   "delete the folder to start afresh.")
         model, optimizer = self.context.model, self.context.optimizer
         before = model.state_dict()
         try:
