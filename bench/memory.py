@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from harness import OtherLoad, format_table, write_json
-from peers import INFER_BATCH, all_contenders, find, make_mlp_data
+from peers import INFER_BATCH, all_contenders, find, glassnet_status, make_mlp_data
 
 GNU_TIME = Path("/usr/bin/time")
 KINDS = ("train", "infer")
@@ -86,6 +86,7 @@ def main() -> None:
     print(f"Peak RSS added by one pass over {data_mib:.1f} MiB of float32 inputs "
           f"(8192 x 784), measured with {how}; median of {repeats}")  # fmt: skip
     print(other_load.describe())
+    print(glassnet_status())
     headers = ["kind", "contender", "baseline MiB", "run MiB", "added MiB", "added / data"]
     print(format_table(headers, rows))
     write_json(arguments.json, {"data_mib": data_mib, "peak_rss": results, "method": how})

@@ -136,10 +136,7 @@ def main() -> None:
     print(f"float32 GEMM peak at start (1024x1024 @ 1024x1024, NumPy): {peak / 1e9:.1f} GFLOP/s")
     print(f"agreement after {AGREEMENT_STEPS} steps from the same start:")
     print("\n".join(agreement))
-    if peers.GLASSNET_IMPORT_ERROR:
-        print(f"glassnet contenders not available: {peers.GLASSNET_IMPORT_ERROR}")
-    elif not peers.glassnet_contenders():
-        print("glassnet contenders: none registered (bench/glassnet_contenders.py)")
+    print(peers.glassnet_status())
     sys.stdout.flush()
 
     batches_per_pass = data.n_samples // peers.INFER_BATCH

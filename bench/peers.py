@@ -29,6 +29,7 @@ appends it to the peers when the file exists. A `Contender` holds
   used to check that every contender computes the same update as ``numpy_fused``; a "tiny"
   runner has ``predict() -> np.ndarray`` (4,) for the four people.
 - ``modules``: the heavy imports the contender needs; `memory.py` imports them in its baseline.
+- ``note``: a few words for the tables' note column.
 """
 
 from __future__ import annotations
@@ -339,6 +340,16 @@ def glassnet_contenders() -> list[Contender]:
         GLASSNET_IMPORT_ERROR = f"{type(error).__name__}: {error}"
         return []
     return list(glassnet_contenders.CONTENDERS)
+
+
+def glassnet_status() -> str:
+    """One line for the reports: how many glassnet contenders there are, or why none."""
+    count = len(glassnet_contenders())
+    if GLASSNET_IMPORT_ERROR:
+        return f"glassnet contenders not available: {GLASSNET_IMPORT_ERROR}"
+    if count == 0:
+        return "glassnet contenders: none registered (bench/glassnet_contenders.py)"
+    return f"glassnet contenders: {count} registered in bench/glassnet_contenders.py"
 
 
 def all_contenders(kind: str | None = None) -> list[Contender]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from harness import OtherLoad, format_table, interleaved_rates, spread_percent, write_json
-from peers import Contender, all_contenders
+from peers import Contender, all_contenders, glassnet_status
 from peers_tiny import PEOPLE, STEPS, make_tiny_data
 
 REFERENCES = ("micrograd", "torch_per_sample")
@@ -64,6 +64,7 @@ def main() -> None:
     print(f"Tiny network 2-2-1 sigmoid, MSE, SGD lr 0.1: {STEPS} per-sample updates "
           f"(1000 epochs x {len(PEOPLE)} people); {arguments.rounds} rounds, median")  # fmt: skip
     print(other_load.describe())
+    print(glassnet_status())
     headers = ["contender", "ms total", "us/step", "IQR", "speed vs micrograd",
                "speed vs torch", "final MSE", "note"]  # fmt: skip
     print(format_table(headers, rows))
