@@ -29,6 +29,9 @@ class Function:
     inputs: tuple[Tensor, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
     freed = False
+    # False while forward runs for a result no graph will hold (no_grad, or no input requires
+    # grad): forward may then skip saving what only backward needs.
+    recording = True
 
     def forward(self, *arrays: Any) -> np.ndarray:
         raise NotImplementedError
@@ -37,21 +40,25 @@ class Function:
         raise NotImplementedError
 
     def __call__(self, *inputs: Tensor) -> Tensor:
+        recording = False
+        if GRAD_MODE.enabled:
+            for tensor in inputs:
+                if tensor.requires_grad:
+                    recording = True
+                    break
+        self.recording = recording
         data = self.forward(*[t.data for t in inputs])
         out = _new_tensor(TENSOR_CLASS[0])
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = None
         out.name = None
-        if GRAD_MODE.enabled:
-            for tensor in inputs:
-                if tensor.requires_grad:
-                    self.inputs = inputs
-                    self.needs_input_grad = tuple([t.requires_grad for t in inputs])
-                    out.requires_grad = True
-                    out._ctx = self
-                    return out
-        out.requires_grad = False
-        out._ctx = None
+        out.requires_grad = recording
+        if recording:
+            self.inputs = inputs
+            self.needs_input_grad = tuple([t.requires_grad for t in inputs])
+            out._ctx = self
+        else:
+            out._ctx = None
         return out
 
     def release(self) -> None:

@@ -113,8 +113,9 @@ class Sigmoid(Function):
     def _exp_form(self, x: np.ndarray, magnitude: np.ndarray) -> np.ndarray:
         small = np.exp(-magnitude)  # ≤ 1: cannot overflow
         denominator = 1 + small
-        # y(1 − y) would lose all relative precision once y rounds to 1 (x > 37); this is exact.
-        self.slope = small / (denominator * denominator)
+        if self.recording:
+            # y(1 − y) would lose all relative precision once y rounds to 1 (x > 37); this is exact
+            self.slope = small / (denominator * denominator)
         return np.where(x >= 0, 1, small) / denominator
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
@@ -131,7 +132,8 @@ class ReLU(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = np.maximum(x, 0)
-        self.active = y > 0
+        if self.recording:
+            self.active = y > 0
         return y
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:

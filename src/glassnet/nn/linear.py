@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import functional as F
 from glassnet.autograd import Tensor, as_tensor, get_default_dtype
 from glassnet.errors import ShapeError
+from glassnet.functional.layers import Linear as LinearFunction
 from glassnet.nn import init
 from glassnet.nn.module import Module, Parameter
 
@@ -52,7 +52,9 @@ class Linear(Module):
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x, like=self.weight)
         check_features(x, self.in_features, who="Linear")
-        return F.linear(x, self.weight, self.bias)
+        if self.bias is None:
+            return LinearFunction()(x, self.weight)
+        return LinearFunction()(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
