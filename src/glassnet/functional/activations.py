@@ -70,7 +70,7 @@ def _shift_by_max(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(x − max, max) along axis: the subtraction is exact and leaves entries ≤ 0, so exp cannot
     overflow. A max of ±inf (a row of −inf masks) shifts by 0 instead, to avoid inf − inf."""
-    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.maximum.reduce(x, axis=axis, keepdims=True)
     peak = np.where(np.isfinite(peak), peak, 0)
     return x - peak, peak
 
@@ -88,7 +88,7 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     rounding (1e-12 at x = 1e4)."""
     shifted, _ = _shift_by_max(x, axis)
     with np.errstate(under="ignore"):  # e^(x − max) → 0 far below the max is the right answer
-        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 class Softmax(Function):

@@ -145,11 +145,13 @@ def _class_indices(target: np.ndarray, classes: int, who: str) -> np.ndarray:
         target = target.astype(np.int64)
     elif target.dtype.kind not in "iu":
         raise TypeError(f"{who} expects integer class indices; got dtype {target.dtype}.")
-    if target.size and (target.min() < 0 or target.max() >= classes):
-        raise ValueError(
-            f"{who}: class indices must be in [0, {classes}) for {classes} outputs; got values "
-            f"from {target.min()} to {target.max()}."
-        )
+    if target.size:
+        lowest, highest = np.minimum.reduce(target, axis=None), np.maximum.reduce(target, axis=None)
+        if lowest < 0 or highest >= classes:
+            raise ValueError(
+                f"{who}: class indices must be in [0, {classes}) for {classes} outputs; got "
+                f"values from {lowest} to {highest}."
+            )
     return target
 
 
@@ -166,7 +168,6 @@ class CrossEntropy(_Loss):
             raise ValueError(f"label_smoothing must be in [0, 1]; got {label_smoothing}.")
         self.label_smoothing = label_smoothing
 
-    @np.errstate(under="ignore")  # probabilities far below the largest round to 0, rightly
     def forward(self, x: np.ndarray, target: np.ndarray) -> np.ndarray:
         n, classes = x.shape
         self.log_p = _log_softmax(x, 1)
@@ -195,7 +196,7 @@ class CrossEntropy(_Loss):
             probabilities[rows, self.indices] = 0
             # p − 1 at the target as −Σ_{j≠t} p_j: a sum of positive terms keeps its relative
             # precision where p itself rounds to 1 (a confident right answer) and p − 1 to 0.
-            at_target = -probabilities.sum(axis=1)
+            at_target = -np.add.reduce(probabilities, axis=1)
             if smoothing:
                 probabilities -= smoothing / probabilities.shape[1]
                 at_target += smoothing - smoothing / probabilities.shape[1]
