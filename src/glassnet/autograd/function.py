@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # Filled in by tensor.py, which imports this module: the class every op's output is made of.
 TENSOR_CLASS: list[type] = []
+# Outputs are made without Tensor.__init__: their data is an ndarray the op just computed, so the
+# conversion and dtype checks that guard user input would only cost time on every op.
 _new_tensor = object.__new__
 
 
