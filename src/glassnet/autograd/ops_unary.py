@@ -80,22 +80,6 @@ def _largest_magnitude(x: np.ndarray) -> tuple[np.ndarray, float]:
     return magnitude, (np.maximum.reduce(magnitude, axis=None) if magnitude.size else 0.0)
 
 
-def sigmoid_values(x: np.ndarray) -> np.ndarray:
-    """σ(x) on an array, to full relative precision in both tails, without overflow.
-
-    With e = e^−|x|: σ(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0; on [−3, 3] the tanh form.
-    """
-    magnitude, largest = _largest_magnitude(x)
-    if largest <= _TANH_FORM_RANGE:
-        return 0.5 * np.tanh(0.5 * x) + 0.5
-    if largest < _EXP_NORMAL_RANGE.get(x.dtype.itemsize, 80.0):
-        small = np.exp(-magnitude)
-    else:  # e^−|x| underflows for huge |x|: the right answer, silenced only here (costly)
-        with np.errstate(under="ignore"):
-            small = np.exp(-magnitude)
-    return np.where(x >= 0, 1, small) / (1 + small)
-
-
 class Sigmoid(Function):
     """y = σ(x) = 1/(1 + e⁻ˣ).  y' = σ(x)·σ(−x) = y(1 − y) = e^−|x| / (1 + e^−|x|)²."""
 
@@ -125,6 +109,14 @@ class Sigmoid(Function):
             with np.errstate(under="ignore"):  # a slope as small as e^−700 times grad
                 return (grad * self.slope,)
         return (grad * self.slope,)
+
+
+def sigmoid_values(x: np.ndarray) -> np.ndarray:
+    """σ(x) on an array, as Sigmoid computes it (full relative precision in both tails, no
+    overflow), keeping nothing for a backward pass."""
+    op = Sigmoid()
+    op.recording = False
+    return op.forward(x)
 
 
 class ReLU(Function):
