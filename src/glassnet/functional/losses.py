@@ -14,7 +14,6 @@ import numpy as np
 from glassnet.autograd import Function, Tensor, as_tensor
 from glassnet.autograd.ops_unary import sigmoid_values
 from glassnet.errors import ShapeError
-from glassnet.functional.activations import _log_softmax
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -160,6 +159,10 @@ class CrossEntropy(_Loss):
 
     Logits x: (N, C); target: class indices (N,) or probabilities (N, C).
     ∂ℓₙ/∂xₙ = softmax(xₙ)·Σq − qₙ: for class indices, softmax − onehot.
+
+    Both directions work on the logits transposed, (C, N): NumPy reduces over the class axis
+    far faster along contiguous rows of N than within N short rows of C (the max of 128 rows of
+    10 logits takes 1.7 µs instead of 11.6 µs), and the gradient goes back as a transposed view.
     """
 
     def __init__(self, reduction: str, label_smoothing: float) -> None:
@@ -170,39 +173,52 @@ class CrossEntropy(_Loss):
 
     def forward(self, x: np.ndarray, target: np.ndarray) -> np.ndarray:
         n, classes = x.shape
-        self.log_p = _log_softmax(x, 1)
+        # (x − max) − ln Σ e^(x − max), never x − logsumexp(x): see _log_softmax
+        shifted = np.array(x.T, order="C")
+        peak = np.maximum.reduce(shifted, axis=0)
+        finite = np.isfinite(peak)
+        if not np.logical_and.reduce(finite):  # rows of −inf masks: shift by 0, not inf − inf
+            peak = np.where(finite, peak, 0)
+        shifted -= peak
+        with np.errstate(under="ignore"):  # e^(x − max) → 0 far below the max is right
+            self.exps = np.exp(shifted)
+        self.total = np.add.reduce(self.exps, axis=0)
+        log_total = np.log(self.total)
         smoothing = self.label_smoothing
         if target.ndim == 1:
-            self.indices = _class_indices(target, classes, "cross_entropy")
-            picked = -self.log_p[np.arange(n), self.indices]
-            if smoothing:
-                picked = (1 - smoothing) * picked - smoothing / classes * self.log_p.sum(axis=1)
+            indices = _class_indices(target, classes, "cross_entropy")
             self.target_distribution = None
-            return self.reduce(picked)
+            self.flat_target = indices * n + np.arange(n)  # where (targetₙ, n) sits in (C, N)
+            losses = log_total - np.take(shifted, self.flat_target)
+            if smoothing:
+                sum_log_p = np.add.reduce(shifted, axis=0) - classes * log_total
+                losses = (1 - smoothing) * losses - smoothing / classes * sum_log_p
+            return self.reduce(losses)
         q = target if not smoothing else target * (1 - smoothing) + smoothing / classes
         self.target_distribution = q
-        return self.reduce(-(q * self.log_p).sum(axis=1))
+        shifted -= log_total  # now log_softmax, (C, N)
+        return self.reduce(-np.add.reduce(q.T * shifted, axis=0))
 
     @np.errstate(under="ignore")
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
-        scale = self.spread(grad)
-        if self.reduction == "none":
-            scale = scale[:, None]
-        probabilities = np.exp(self.log_p)
+        scale = self.spread(grad)  # scalar, or (N,) for reduction="none"
+        gradient = self.exps * (scale / self.total)  # softmax · scale, (C, N)
         q = self.target_distribution
-        if q is None:
-            smoothing = self.label_smoothing
-            rows = np.arange(len(self.indices))
-            probabilities[rows, self.indices] = 0
-            # p − 1 at the target as −Σ_{j≠t} p_j: a sum of positive terms keeps its relative
-            # precision where p itself rounds to 1 (a confident right answer) and p − 1 to 0.
-            at_target = -np.add.reduce(probabilities, axis=1)
-            if smoothing:
-                probabilities -= smoothing / probabilities.shape[1]
-                at_target += smoothing - smoothing / probabilities.shape[1]
-            probabilities[rows, self.indices] = at_target
-            return probabilities * scale, None
-        return (probabilities * q.sum(axis=1, keepdims=True) - q) * scale, None
+        if q is not None:
+            gradient *= np.add.reduce(q, axis=1)
+            gradient -= q.T * scale
+            return gradient.T, None
+        smoothing = self.label_smoothing
+        classes = gradient.shape[0]
+        np.put(gradient, self.flat_target, 0)
+        # p − 1 at the target as −Σ_{j≠t} p_j: a sum of positive terms keeps its relative
+        # precision where p itself rounds to 1 (a confident right answer) and p − 1 to 0.
+        at_target = -np.add.reduce(gradient, axis=0)
+        if smoothing:
+            gradient -= smoothing / classes * scale
+            at_target += (smoothing - smoothing / classes) * scale
+        np.put(gradient, self.flat_target, at_target)
+        return gradient.T, None
 
 
 class NLL(_Loss):

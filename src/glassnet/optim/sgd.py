@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.optim._axpy import axpy
 from glassnet.optim.optimizer import (
     Optimizer,
     ParamsLike,
@@ -81,5 +82,6 @@ class SGD(Optimizer):
                     direction = scratch
                 else:
                     direction = buffer
-            # `out=` into the shared scratch: the step lr·direction needs no new array
-            param.data -= np.multiply(direction, lr, out=scratch)
+            if not axpy(-lr, direction, param.data):
+                # `out=` into the shared scratch: the step lr·direction needs no new array
+                param.data -= np.multiply(direction, lr, out=scratch)
