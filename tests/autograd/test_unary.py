@@ -59,6 +59,23 @@ def test_gradient_at_the_kink_follows_pytorch(op, expected):
     np.testing.assert_array_equal(x.grad, expected)
 
 
+@pytest.mark.parametrize(
+    "dtype, limit, rtol", [(np.float32, 79.0, 3e-6), (np.float64, 699.0, 1e-13)]
+)
+def test_sigmoid_value_and_slope_keep_relative_precision_wherever_exp_is_normal(
+    dtype, limit, rtol
+):
+    values = np.concatenate([np.linspace(-limit, limit, 2001), [-20.0, 20.0, 37.0, 45.0]])
+    x = gn.tensor(values, dtype=dtype, requires_grad=True)
+    with np.errstate(all="raise"):
+        y = x.sigmoid()
+        y.sum().backward()
+    exact = values.astype(dtype).astype(np.float64)
+    np.testing.assert_allclose(y.data, scipy.special.expit(exact), rtol=rtol)
+    slope = scipy.special.expit(exact) * scipy.special.expit(-exact)
+    np.testing.assert_allclose(x.grad, slope, rtol=rtol)
+
+
 def test_sigmoid_is_accurate_in_both_tails():
     values = np.array([-700.0, -89.0, -40.0, -1.0, 0.0, 1.0, 40.0, 700.0])
     out = gn.tensor(values, dtype=np.float64).sigmoid()

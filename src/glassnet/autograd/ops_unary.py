@@ -67,44 +67,37 @@ class Tanh(Function):
         return (grad * (1 - self.y * self.y),)
 
 
-# On [−3, 3], σ(x) = ½·tanh(x/2) + ½ and σ' = σ(1 − σ) keep full relative precision (both
-# factors ≥ σ(−3) ≈ 0.047) and touch no exponential: three ufuncs instead of seven.
-_TANH_FORM_RANGE = 3.0
-# |x| below which e^−|x| is still a normal number, by itemsize: no underflow to silence there.
+# |x| below which e^−x is a normal number in both directions (no overflow, no underflow), by
+# itemsize. There the textbook σ = 1/(1 + e^−x) keeps full relative precision in both tails.
 _EXP_NORMAL_RANGE = {2: 9.0, 4: 80.0, 8: 700.0}
 
 
-def _largest_magnitude(x: np.ndarray) -> tuple[np.ndarray, float]:
-    """(|x|, max |x|) — one pass that picks the formula below."""
-    magnitude = np.abs(x)
-    return magnitude, (np.maximum.reduce(magnitude, axis=None) if magnitude.size else 0.0)
-
-
 class Sigmoid(Function):
-    """y = σ(x) = 1/(1 + e⁻ˣ).  y' = σ(x)·σ(−x) = y(1 − y) = e^−|x| / (1 + e^−|x|)²."""
+    """y = σ(x) = 1/(1 + e⁻ˣ).  y' = σ(x)·σ(−x) = e⁻ˣ·y²."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        magnitude, largest = _largest_magnitude(x)
+        magnitude = np.abs(x)
+        largest = np.maximum.reduce(magnitude, axis=None) if x.size else 0.0
         self.extreme = largest >= _EXP_NORMAL_RANGE.get(x.dtype.itemsize, 80.0)
-        if largest <= _TANH_FORM_RANGE:
-            self.y, self.slope = 0.5 * np.tanh(0.5 * x) + 0.5, None
-            return self.y
         if self.extreme:  # e^−|x| underflows: the right answer, silenced only here (costly)
             with np.errstate(under="ignore"):
-                return self._exp_form(x, magnitude)
-        return self._exp_form(x, magnitude)
+                return self._far_form(x, magnitude)
+        exp_minus_x = np.exp(np.negative(x))
+        y = 1 / (exp_minus_x + 1)
+        if self.recording:
+            # e⁻ˣ·y², not y(1 − y): 1 − y loses all relative precision once y nears 1 (x > 20)
+            self.slope = exp_minus_x * y * y
+        return y
 
-    def _exp_form(self, x: np.ndarray, magnitude: np.ndarray) -> np.ndarray:
-        small = np.exp(-magnitude)  # ≤ 1: cannot overflow
+    def _far_form(self, x: np.ndarray, magnitude: np.ndarray) -> np.ndarray:
+        """σ from e^−|x| ≤ 1, which cannot overflow whatever x is."""
+        small = np.exp(-magnitude)
         denominator = 1 + small
         if self.recording:
-            # y(1 − y) would lose all relative precision once y rounds to 1 (x > 37); this is exact
             self.slope = small / (denominator * denominator)
         return np.where(x >= 0, 1, small) / denominator
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
-        if self.slope is None:
-            return (grad * self.y * (1 - self.y),)
         if self.extreme:
             with np.errstate(under="ignore"):  # a slope as small as e^−700 times grad
                 return (grad * self.slope,)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.optim._axpy import MIN_SIZE as AXPY_MIN_SIZE
 from glassnet.optim._axpy import axpy
 from glassnet.optim.optimizer import (
     Optimizer,
@@ -61,7 +62,6 @@ class SGD(Optimizer):
             if param.grad is None:  # not used by this forward pass
                 continue
             grad = effective_gradient(param, weight_decay, maximize, workspace)
-            scratch = workspace.get(param, 1)
             direction = grad
             if momentum != 0:
                 state = self.state.setdefault(param, {})
@@ -75,13 +75,16 @@ class SGD(Optimizer):
                     if dampening == 0:
                         buffer += grad
                     else:
-                        buffer += np.multiply(grad, 1 - dampening, out=scratch)
+                        buffer += np.multiply(grad, 1 - dampening, out=workspace.get(param, 1))
                 if nesterov:
-                    np.multiply(buffer, momentum, out=scratch)
+                    scratch = np.multiply(buffer, momentum, out=workspace.get(param, 1))
                     scratch += grad
                     direction = scratch
                 else:
                     direction = buffer
-            if not axpy(-lr, direction, param.data):
+            data = param.data
+            if data.size < AXPY_MIN_SIZE:
+                data -= lr * direction  # small: a temporary costs less than finding a scratch
+            elif not axpy(-lr, direction, data):
                 # `out=` into the shared scratch: the step lr·direction needs no new array
-                param.data -= np.multiply(direction, lr, out=scratch)
+                data -= np.multiply(direction, lr, out=workspace.get(param, 1))
