@@ -49,28 +49,27 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
             )
         node_grad = pending.pop(node, None)
         # None when every use of this output returned no gradient (e.g. a loss's target).
-        input_grads = () if node_grad is None else node.backward(node_grad)
-        for tensor, input_grad, needed in zip(
-            node.inputs, input_grads, node.needs_input_grad, strict=False
-        ):
-            if not needed or input_grad is None:
-                continue
-            if type(input_grad) is not np.ndarray:  # NumPy turns 0-d results into scalars
-                input_grad = np.asarray(input_grad)
-            parent = tensor._ctx
-            if parent is not None:
-                previous = pending.get(parent)
-                pending[parent] = input_grad if previous is None else previous + input_grad
-            elif tensor.grad is None:
-                # A gradient that is the node's own grad, or a view of one, may be shared with a
-                # sibling; the leaf must own its .grad because optimizers update it in place.
-                owned = input_grad is not node_grad and input_grad.base is None
-                if input_grad.dtype != tensor.data.dtype:
-                    input_grad = input_grad.astype(tensor.data.dtype)
-                elif not owned:
-                    input_grad = input_grad.copy()
-                tensor.grad = input_grad
-            else:
-                tensor.grad += input_grad
+        if node_grad is not None:
+            input_grads = node.backward(node_grad)
+            needs = node.needs_input_grad
+            for tensor, input_grad, needed in zip(node.inputs, input_grads, needs, strict=False):
+                if not needed or input_grad is None:
+                    continue
+                if type(input_grad) is not np.ndarray:  # NumPy turns 0-d results into scalars
+                    input_grad = np.asarray(input_grad)
+                parent = tensor._ctx
+                if parent is not None:
+                    previous = pending.get(parent)
+                    pending[parent] = input_grad if previous is None else previous + input_grad
+                elif tensor.grad is None:
+                    # A gradient that is the node's own grad, or a view of one, may be shared with
+                    # a sibling; the leaf must own its .grad because optimizers update it in place.
+                    if input_grad.dtype != tensor.data.dtype:
+                        input_grad = input_grad.astype(tensor.data.dtype)
+                    elif input_grad is node_grad or input_grad.base is not None:
+                        input_grad = input_grad.copy()
+                    tensor.grad = input_grad
+                else:
+                    tensor.grad += input_grad
         if not retain_graph:
             node.release()

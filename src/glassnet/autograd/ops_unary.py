@@ -83,7 +83,7 @@ class Sigmoid(Function):
             with np.errstate(under="ignore"):
                 return self._far_form(x, magnitude)
         exp_minus_x = np.exp(np.negative(x))
-        y = 1 / (exp_minus_x + 1)
+        y = np.reciprocal(exp_minus_x + 1)
         if self.recording:
             # e⁻ˣ·y², not y(1 − y): 1 − y loses all relative precision once y nears 1 (x > 20)
             self.slope = exp_minus_x * y * y

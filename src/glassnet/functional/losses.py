@@ -63,7 +63,7 @@ class MSE(_Loss):
         return self.reduce(self.diff * self.diff)
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        grad_x = self.spread(2 * grad) * self.diff
+        grad_x = self.diff * self.spread(grad * 2.0)
         return grad_x, self.negated_for_target(grad_x)
 
 

@@ -50,8 +50,11 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x, like=self.weight)
-        check_features(x, self.in_features, who="Linear")
+        if not isinstance(x, Tensor):
+            x = as_tensor(x, like=self.weight)
+        shape = x.data.shape
+        if len(shape) < 2 or shape[-1] != self.in_features:
+            check_features(x, self.in_features, who="Linear")  # raises, saying what was expected
         if self.bias is None:
             return LinearFunction()(x, self.weight)
         return LinearFunction()(x, self.weight, self.bias)
