@@ -3,7 +3,8 @@
 A subclass implements ``forward(*arrays) -> array`` (saving on ``self`` exactly what backward
 needs) and ``backward(grad) -> tuple`` (one gradient per input, ``None`` where not needed). Backward
 must not modify ``grad`` or the saved arrays in place: ``gn.explain`` replays backward on the same
-node.
+node. ``op(*tensors)`` applies the op and records it in the graph; ``op.forward(*arrays)`` called
+directly computes the value alone (inference uses that, see ``Sequential``).
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ class Function:
     inputs: tuple[Tensor, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
     freed = False
-    # False while forward runs for a result no graph will hold (no_grad, or no input requires
-    # grad): forward may then skip saving what only backward needs.
-    recording = True
+    # Whether a graph will hold this node: __call__ sets it before each forward. False (no_grad,
+    # no input requires grad, or forward called directly for its value alone, as inference
+    # does): forward may then skip saving what only backward needs.
+    recording = False
 
     def forward(self, *arrays: Any) -> np.ndarray:
         raise NotImplementedError
@@ -86,6 +88,17 @@ class Function:
     def label(self) -> str:
         """The op's name as the explanations print it."""
         return type(self).__name__.lower()
+
+
+def detached(data: np.ndarray) -> Tensor:
+    """A Tensor around ``data`` as it is (no copy, no dtype conversion), outside any graph."""
+    out = _new_tensor(TENSOR_CLASS[0])
+    out.data = data
+    out.grad = None
+    out.name = None
+    out.requires_grad = False
+    out._ctx = None
+    return out
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -107,9 +107,7 @@ class Sigmoid(Function):
 def sigmoid_values(x: np.ndarray) -> np.ndarray:
     """σ(x) on an array, as Sigmoid computes it (full relative precision in both tails, no
     overflow), keeping nothing for a backward pass."""
-    op = Sigmoid()
-    op.recording = False
-    return op.forward(x)
+    return Sigmoid().forward(x)
 
 
 class ReLU(Function):

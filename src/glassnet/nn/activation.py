@@ -1,11 +1,18 @@
-"""Activation layers: element-wise functions without parameters.  (…) -> (…), same shape."""
+"""Activation layers: element-wise functions without parameters.  (…) -> (…), same shape.
+
+Each has ``forward`` (Tensors, in the graph) and ``forward_array`` (the same op on a bare array,
+for inference without a graph: see Sequential).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from glassnet import functional as F
-from glassnet.autograd import Tensor
+from glassnet.autograd import Tensor, ops_unary
+from glassnet.functional import activations as activation_ops
 from glassnet.nn.module import Module
 
 
@@ -14,6 +21,9 @@ class ReLU(Module):
 
     def forward(self, x: Any) -> Tensor:
         return F.relu(x)
+
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
+        return ops_unary.ReLU().forward(x)
 
 
 class LeakyReLU(Module):
@@ -26,6 +36,9 @@ class LeakyReLU(Module):
     def forward(self, x: Any) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
 
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
+        return ops_unary.LeakyReLU(self.negative_slope).forward(x)
+
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
 
@@ -36,12 +49,18 @@ class Sigmoid(Module):
     def forward(self, x: Any) -> Tensor:
         return F.sigmoid(x)
 
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
+        return ops_unary.Sigmoid().forward(x)
+
 
 class Tanh(Module):
     """y = tanh x."""
 
     def forward(self, x: Any) -> Tensor:
         return F.tanh(x)
+
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
+        return ops_unary.Tanh().forward(x)
 
 
 class GELU(Module):
@@ -56,6 +75,9 @@ class GELU(Module):
     def forward(self, x: Any) -> Tensor:
         return F.gelu(x, approximate=self.approximate)
 
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
+        return activation_ops.GELU(self.approximate).forward(x)
+
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
 
@@ -65,6 +87,9 @@ class Softplus(Module):
 
     def forward(self, x: Any) -> Tensor:
         return F.softplus(x)
+
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
+        return ops_unary.Softplus().forward(x)
 
 
 class Softmax(Module):
@@ -76,6 +101,9 @@ class Softmax(Module):
 
     def forward(self, x: Any) -> Tensor:
         return F.softmax(x, axis=self.dim)
+
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
+        return activation_ops.Softmax(self.dim).forward(x)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -90,6 +118,9 @@ class LogSoftmax(Module):
 
     def forward(self, x: Any) -> Tensor:
         return F.log_softmax(x, axis=self.dim)
+
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
+        return activation_ops.LogSoftmax(self.dim).forward(x)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import numpy as np
+
+from glassnet.autograd import Tensor
+from glassnet.autograd.function import detached
+from glassnet.autograd.grad_mode import GRAD_MODE
 from glassnet.nn.module import Module
 
 
@@ -12,6 +17,17 @@ def _check_module(value: Any, who: str) -> Module:
     if not isinstance(value, Module):
         raise TypeError(f"{who} holds Modules; got {type(value).__name__}.")
     return value
+
+
+_FORWARD_ARRAYS: dict[type, Callable[[Any, np.ndarray], np.ndarray] | None] = {}
+
+
+def _own_forward_array(cls: type) -> Callable[[Any, np.ndarray], np.ndarray] | None:
+    """``cls.forward_array`` if cls itself defines it (next to its forward), else None."""
+    try:
+        return _FORWARD_ARRAYS[cls]
+    except KeyError:
+        return _FORWARD_ARRAYS.setdefault(cls, vars(cls).get("forward_array"))
 
 
 class _IndexedModules(Module):
@@ -78,9 +94,29 @@ class Sequential(_IndexedModules):
         return self._modules[self._key(index)]
 
     def forward(self, x: Any) -> Any:
+        if not GRAD_MODE.enabled and isinstance(x, Tensor):
+            return self._forward_arrays(x)
         for module in self:  # an empty Sequential passes x through, as PyTorch's does
             x = module(x)
         return x
+
+    def _forward_arrays(self, x: Tensor) -> Any:
+        """Without a graph, layers hand each other bare arrays through their ``forward_array``
+        (the same op as their forward): on one sample the Module and Tensor glue around each
+        layer costs more than its arithmetic. From the first layer that has forward hooks, or
+        whose class does not define forward_array itself (a subclass may have changed forward),
+        the rest run as usual on Tensors."""
+        array = x.data
+        modules = list(self._modules.values())
+        for index, module in enumerate(modules):
+            forward_array = _own_forward_array(type(module))
+            if forward_array is None or module._forward_hooks:
+                x = detached(array)
+                for rest in modules[index:]:
+                    x = rest(x)
+                return x
+            array = forward_array(module, array)
+        return detached(array)
 
 
 class ModuleList(_IndexedModules):

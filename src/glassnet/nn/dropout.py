@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from glassnet import functional as F
 from glassnet.autograd import Tensor
+from glassnet.autograd.function import detached
 from glassnet.nn.module import Module
 
 
@@ -24,6 +27,12 @@ class Dropout(Module):
 
     def forward(self, x: Any) -> Tensor:
         return F.dropout(x, self.p, training=self.training)
+
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
+        """forward on a bare array (see Sequential); draws the same mask forward would."""
+        if not self.training:
+            return x
+        return F.dropout(detached(x), self.p).data
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

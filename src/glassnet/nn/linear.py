@@ -14,7 +14,7 @@ from glassnet.nn import init
 from glassnet.nn.module import Module, Parameter
 
 
-def check_features(x: Tensor, expected: int, *, who: str) -> None:
+def check_features(x: Tensor | np.ndarray, expected: int, *, who: str) -> None:
     """Raise ShapeError unless x has shape (batch, expected) (or (…, expected))."""
     if x.ndim >= 2 and x.shape[-1] == expected:
         return
@@ -59,6 +59,13 @@ class Linear(Module):
             return LinearFunction()(x, self.weight)
         return LinearFunction()(x, self.weight, self.bias)
 
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
+        """forward on a bare array, for inference without a graph (see Sequential)."""
+        if x.ndim < 2 or x.shape[-1] != self.in_features:
+            check_features(x, self.in_features, who="Linear")  # raises, saying what was expected
+        bias = None if self.bias is None else self.bias.data
+        return LinearFunction().forward(x, self.weight.data, bias)
+
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
@@ -71,4 +78,7 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, x: Any) -> Any:
+        return x
+
+    def forward_array(self, x: np.ndarray) -> np.ndarray:
         return x

@@ -1,0 +1,108 @@
+"""Sequential under no_grad passes bare arrays between layers (forward_array): the same numbers as
+the Tensor path, and the Tensor path wherever a layer needs it (hooks, subclasses, other layers)."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import nn
+
+DTYPES = [np.float32, np.float64]
+
+
+def _every_array_layer() -> nn.Sequential:
+    return nn.Sequential(
+        nn.Linear(6, 8), nn.ReLU(), nn.Identity(), nn.Linear(8, 8), nn.LeakyReLU(0.2),
+        nn.Linear(8, 8, bias=False), nn.Sigmoid(), nn.Linear(8, 8), nn.Tanh(),
+        nn.Linear(8, 8), nn.GELU(), nn.Linear(8, 8), nn.GELU(approximate="tanh"),
+        nn.Linear(8, 8), nn.Softplus(), nn.Dropout(0.3), nn.Linear(8, 5), nn.Softmax(dim=-1),
+        nn.Linear(5, 4), nn.LogSoftmax(dim=1),
+    )  # fmt: skip
+
+
+def _with_graph(model: nn.Module, x: gn.Tensor) -> gn.Tensor:
+    """The Tensor path: with grad enabled, every layer's forward runs on Tensors."""
+    return model(x)
+
+
+@pytest.mark.parametrize("rows", [1, 64])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_arrays_and_tensors_give_identical_outputs(dtype, rows):
+    gn.set_default_dtype(dtype)
+    try:
+        gn.manual_seed(0)
+        model = _every_array_layer().eval()
+    finally:
+        gn.set_default_dtype(np.float32)
+    x = gn.tensor(np.random.default_rng(1).normal(size=(rows, 6)) * 3, dtype=dtype)
+    expected = _with_graph(model, x)
+    with gn.no_grad():
+        out = model(x)
+    assert out.dtype == dtype
+    assert out.grad_fn is None and not out.requires_grad
+    np.testing.assert_array_equal(out.data, expected.data)
+
+
+def test_dropout_in_training_mode_draws_the_same_mask():
+    model = nn.Sequential(nn.Linear(4, 50), nn.Dropout(0.5), nn.Linear(50, 3))
+    x = gn.tensor(np.ones((2, 4)))
+    gn.manual_seed(7)
+    expected = _with_graph(model, x)
+    gn.manual_seed(7)
+    with gn.no_grad():
+        out = model(x)
+    np.testing.assert_array_equal(out.data, expected.data)
+
+
+def test_a_forward_hook_inside_still_runs_and_can_replace_the_output():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    seen = []
+
+    def double(module, inputs, output):
+        seen.append(type(inputs[0]))
+        return output * 2
+
+    model[1].register_forward_hook(double)
+    x = gn.tensor(np.ones((1, 3)))
+    expected = _with_graph(model, x)
+    with gn.no_grad():
+        out = model(x)
+    assert seen == [gn.Tensor, gn.Tensor]
+    np.testing.assert_array_equal(out.data, expected.data)
+
+
+def test_a_subclass_that_changes_forward_is_called():
+    class Shifted(nn.Linear):
+        def forward(self, x):
+            return super().forward(x) + 100.0
+
+    model = nn.Sequential(nn.Linear(3, 4), Shifted(4, 2), nn.ReLU())
+    with gn.no_grad():
+        out = model(gn.tensor(np.ones((1, 3))))
+    assert np.all(out.data >= 90)
+
+
+def test_layers_without_forward_array_run_on_tensors_in_between():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Flatten()).eval()
+    x = gn.tensor(np.random.default_rng(0).normal(size=(5, 3)))
+    expected = _with_graph(model, x)
+    with gn.no_grad():
+        out = model(x)
+    np.testing.assert_array_equal(out.data, expected.data)
+
+
+def test_nested_sequentials_and_numpy_inputs():
+    model = nn.Sequential(nn.Sequential(nn.Linear(3, 4), nn.ReLU()), nn.Linear(4, 1))
+    x = np.random.default_rng(0).normal(size=(2, 3))
+    expected = _with_graph(model, gn.tensor(x))
+    with gn.no_grad():
+        from_array = model(x)
+        from_tensor = model(gn.tensor(x))
+    np.testing.assert_array_equal(from_array.data, expected.data)
+    np.testing.assert_array_equal(from_tensor.data, expected.data)
+
+
+def test_a_wrong_input_width_is_refused_as_on_the_tensor_path():
+    model = nn.Sequential(nn.Linear(3, 4))
+    with gn.no_grad(), pytest.raises(gn.ShapeError, match=r"Linear expects input of shape"):
+        model(gn.tensor(np.ones((1, 5))))
