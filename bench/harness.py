@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import statistics
@@ -57,6 +58,7 @@ def interleaved_rates(
         for name in names[shift:] + names[:shift]:
             if prepare:
                 prepare[name]()
+            gc.collect()  # the previous run's garbage is collected on no one's clock
             time.sleep(SETTLE_SECONDS)
             start = time.perf_counter()
             samples = runs[name]()

@@ -76,6 +76,26 @@ def test_sigmoid_value_and_slope_keep_relative_precision_wherever_exp_is_normal(
     np.testing.assert_allclose(x.grad, slope, rtol=rtol)
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        [np.nan, 100.0], [np.nan, -100.0], [1.0, np.nan],
+        [np.nan] * 20 + [-100.0], [1.0] * 20 + [np.nan],
+    ],
+)
+def test_sigmoid_with_nan_beside_large_values_raises_no_floating_point_error(values):
+    x = gn.tensor(values, dtype=np.float32, requires_grad=True)
+    with np.errstate(all="raise"):
+        y = x.sigmoid()
+        y.sum().backward()
+    values = np.array(values)
+    finite = ~np.isnan(values)
+    assert np.all(np.isnan(y.data[~finite])) and np.all(np.isnan(x.grad[~finite]))
+    expected = scipy.special.expit(values[finite].astype(np.float32).astype(np.float64))
+    subnormal_step = np.finfo(np.float32).smallest_subnormal  # σ(−100) is a float32 subnormal
+    np.testing.assert_allclose(y.data[finite], expected, rtol=3e-6, atol=subnormal_step)
+
+
 def test_sigmoid_is_accurate_in_both_tails():
     values = np.array([-700.0, -89.0, -40.0, -1.0, 0.0, 1.0, 40.0, 700.0])
     out = gn.tensor(values, dtype=np.float64).sigmoid()

@@ -72,16 +72,22 @@ class Tanh(Function):
 _EXP_NORMAL_RANGE = {2: 9.0, 4: 80.0, 8: 700.0}
 
 
+def _largest_magnitude(x: np.ndarray) -> float:
+    """max |x| (0 for no elements); NaN where a NaN may hide a larger value."""
+    if x.size <= 8:  # the tutorial's layers: Python's max of a few floats beats two NumPy calls
+        return max(map(abs, x.ravel().tolist()), default=0.0)
+    return np.maximum.reduce(np.abs(x), axis=None) if x.size else 0.0
+
+
 class Sigmoid(Function):
     """y = σ(x) = 1/(1 + e⁻ˣ).  y' = σ(x)·σ(−x) = e⁻ˣ·y²."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        magnitude = np.abs(x)
-        largest = np.maximum.reduce(magnitude, axis=None) if x.size else 0.0
-        self.extreme = largest >= _EXP_NORMAL_RANGE.get(x.dtype.itemsize, 80.0)
+        # `not <`: NaN counts as extreme, since the careful form is safe for any input
+        self.extreme = not _largest_magnitude(x) < _EXP_NORMAL_RANGE.get(x.dtype.itemsize, 80.0)
         if self.extreme:  # e^−|x| underflows: the right answer, silenced only here (costly)
             with np.errstate(under="ignore"):
-                return self._far_form(x, magnitude)
+                return self._far_form(x)
         exp_minus_x = np.exp(np.negative(x))
         y = np.reciprocal(exp_minus_x + 1)
         if self.recording:
@@ -89,9 +95,9 @@ class Sigmoid(Function):
             self.slope = exp_minus_x * y * y
         return y
 
-    def _far_form(self, x: np.ndarray, magnitude: np.ndarray) -> np.ndarray:
+    def _far_form(self, x: np.ndarray) -> np.ndarray:
         """σ from e^−|x| ≤ 1, which cannot overflow whatever x is."""
-        small = np.exp(-magnitude)
+        small = np.exp(-np.abs(x))
         denominator = 1 + small
         if self.recording:
             self.slope = small / (denominator * denominator)

@@ -154,7 +154,9 @@ class Tensor:
                     f"backward() without a gradient needs a scalar; this tensor has shape "
                     f"{self.shape}. Reduce it first (e.g. loss.mean()) or pass grad= of that shape."
                 )
-            grad_array = np.array(1, dtype=self.dtype).reshape(self.shape)  # np.ones: 3x slower
+            grad_array = np.array(1, dtype=self.dtype)  # np.ones: 3x slower
+            if self.data.shape:
+                grad_array = grad_array.reshape(self.data.shape)
         else:
             grad_array = _as_array(grad, dtype=self.dtype)
             if grad_array.shape != self.shape:

@@ -34,12 +34,11 @@ class _Loss(Function):
         total = np.add.reduce(losses, axis=None)
         return total / self.count if self.reduction == "mean" else total
 
-    def spread(self, grad: np.ndarray) -> np.ndarray:
-        """∂L/∂(per-element loss): 1/N for mean, 1 for sum, grad itself for none."""
-        if self.reduction == "none":
-            return grad
-        return grad / self.count if self.reduction == "mean" else grad
-
+    def spread(self, grad: np.ndarray, factor: float = 1.0) -> np.ndarray:
+        """factor · ∂L/∂(per-element loss): grad·factor/N for mean, grad·factor otherwise."""
+        if self.reduction == "mean":
+            factor /= self.count  # one product on grad instead of a product and a quotient
+        return grad if factor == 1.0 else grad * factor
 
     def negated_for_target(self, grad_input: np.ndarray) -> np.ndarray | None:
         """∂ℓ/∂target = −∂ℓ/∂input for losses of x − y; computed only when the target needs it."""
@@ -47,7 +46,7 @@ class _Loss(Function):
 
 
 def _check_same_shape(input: Tensor, target: Tensor, who: str) -> None:
-    if input.shape != target.shape:
+    if input.data.shape != target.data.shape:
         hint = ""
         if input.ndim == 2 and input.shape[1] == 1 and target.shape == input.shape[:1]:
             hint = " Reshape the target with y.reshape(-1, 1)."
@@ -63,7 +62,7 @@ class MSE(_Loss):
         return self.reduce(self.diff * self.diff)
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        grad_x = self.diff * self.spread(grad * 2.0)
+        grad_x = self.diff * self.spread(grad, 2.0)
         return grad_x, self.negated_for_target(grad_x)
 
 

@@ -122,7 +122,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward().")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        output = self.forward(*args, **kwargs)
+        output = self.forward(*args, **kwargs) if kwargs else self.forward(*args)
         hooks = self.__dict__.get("_forward_hooks")
         if hooks:
             for hook in list(hooks.values()):
