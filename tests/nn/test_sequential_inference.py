@@ -106,3 +106,20 @@ def test_a_wrong_input_width_is_refused_as_on_the_tensor_path():
     model = nn.Sequential(nn.Linear(3, 4))
     with gn.no_grad(), pytest.raises(gn.ShapeError, match=r"Linear expects input of shape"):
         model(gn.tensor(np.ones((1, 5))))
+
+
+def test_inputs_and_parameters_are_never_overwritten():
+    model = nn.Sequential(
+        nn.ReLU(), nn.Tanh(), nn.Linear(4, 4), nn.Identity(), nn.ReLU(),
+        nn.Dropout(0.5), nn.Tanh(), nn.Linear(4, 2), nn.ReLU(),
+    ).eval()  # fmt: skip
+    x = gn.tensor(np.random.default_rng(0).normal(size=(3, 4)))
+    before = x.data.copy()
+    weights = [p.data.copy() for p in model.parameters()]
+    expected = _with_graph(model, x)
+    with gn.no_grad():
+        out = model(x)
+    np.testing.assert_array_equal(x.data, before)
+    for parameter, weight in zip(model.parameters(), weights, strict=True):
+        np.testing.assert_array_equal(parameter.data, weight)
+    np.testing.assert_array_equal(out.data, expected.data)

@@ -1,7 +1,8 @@
 """Activation layers: element-wise functions without parameters.  (…) -> (…), same shape.
 
 Each has ``forward`` (Tensors, in the graph) and ``forward_array`` (the same op on a bare array,
-for inference without a graph: see Sequential).
+for inference without a graph: see Sequential; ``overwrite`` says the array is an intermediate
+no one else holds, which the layer may compute in place).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ class ReLU(Module):
     def forward(self, x: Any) -> Tensor:
         return F.relu(x)
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+        if overwrite:  # an intermediate no one else holds: no new array
+            return np.maximum(x, 0, out=x)
         return ops_unary.ReLU().forward(x)
 
 
@@ -36,7 +39,7 @@ class LeakyReLU(Module):
     def forward(self, x: Any) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         return ops_unary.LeakyReLU(self.negative_slope).forward(x)
 
     def extra_repr(self) -> str:
@@ -49,7 +52,7 @@ class Sigmoid(Module):
     def forward(self, x: Any) -> Tensor:
         return F.sigmoid(x)
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         return ops_unary.Sigmoid().forward(x)
 
 
@@ -59,7 +62,9 @@ class Tanh(Module):
     def forward(self, x: Any) -> Tensor:
         return F.tanh(x)
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+        if overwrite:
+            return np.tanh(x, out=x)
         return ops_unary.Tanh().forward(x)
 
 
@@ -75,7 +80,7 @@ class GELU(Module):
     def forward(self, x: Any) -> Tensor:
         return F.gelu(x, approximate=self.approximate)
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         return activation_ops.GELU(self.approximate).forward(x)
 
     def extra_repr(self) -> str:
@@ -88,7 +93,7 @@ class Softplus(Module):
     def forward(self, x: Any) -> Tensor:
         return F.softplus(x)
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         return ops_unary.Softplus().forward(x)
 
 
@@ -102,7 +107,7 @@ class Softmax(Module):
     def forward(self, x: Any) -> Tensor:
         return F.softmax(x, axis=self.dim)
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         return activation_ops.Softmax(self.dim).forward(x)
 
     def extra_repr(self) -> str:
@@ -119,7 +124,7 @@ class LogSoftmax(Module):
     def forward(self, x: Any) -> Tensor:
         return F.log_softmax(x, axis=self.dim)
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         return activation_ops.LogSoftmax(self.dim).forward(x)
 
     def extra_repr(self) -> str:

@@ -105,8 +105,10 @@ class Sequential(_IndexedModules):
         (the same op as their forward): on one sample the Module and Tensor glue around each
         layer costs more than its arithmetic. From the first layer that has forward hooks, or
         whose class does not define forward_array itself (a subclass may have changed forward),
-        the rest run as usual on Tensors."""
+        the rest run as usual on Tensors. An intermediate array no one else holds may be
+        overwritten by the next layer (a ReLU in place): on large batches that saves a pass."""
         array = x.data
+        owned = False  # whether `array` is an intermediate result that no one else holds
         modules = list(self._modules.values())
         for index, module in enumerate(modules):
             forward_array = _own_forward_array(type(module))
@@ -115,7 +117,10 @@ class Sequential(_IndexedModules):
                 for rest in modules[index:]:
                     x = rest(x)
                 return x
-            array = forward_array(module, array)
+            # forward_array returns its input, a view of it, or a new array only it made
+            result = forward_array(module, array, owned)
+            owned = owned if result is array else result.base is None
+            array = result
         return detached(array)
 
 

@@ -28,7 +28,7 @@ class Dropout(Module):
     def forward(self, x: Any) -> Tensor:
         return F.dropout(x, self.p, training=self.training)
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         """forward on a bare array (see Sequential); draws the same mask forward would."""
         if not self.training:
             return x

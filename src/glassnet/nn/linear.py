@@ -59,7 +59,7 @@ class Linear(Module):
             return LinearFunction()(x, self.weight)
         return LinearFunction()(x, self.weight, self.bias)
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         """forward on a bare array, for inference without a graph (see Sequential)."""
         if x.ndim < 2 or x.shape[-1] != self.in_features:
             check_features(x, self.in_features, who="Linear")  # raises, saying what was expected
@@ -80,5 +80,5 @@ class Identity(Module):
     def forward(self, x: Any) -> Any:
         return x
 
-    def forward_array(self, x: np.ndarray) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         return x
