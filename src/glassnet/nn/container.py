@@ -19,10 +19,12 @@ def _check_module(value: Any, who: str) -> Module:
     return value
 
 
-_FORWARD_ARRAYS: dict[type, Callable[[Any, np.ndarray], np.ndarray] | None] = {}
+# forward_array(module, x, overwrite) -> array, by module class; None where the class has none
+ArrayForward = Callable[[Any, np.ndarray, bool], np.ndarray]
+_FORWARD_ARRAYS: dict[type, ArrayForward | None] = {}
 
 
-def _own_forward_array(cls: type) -> Callable[[Any, np.ndarray], np.ndarray] | None:
+def _own_forward_array(cls: type) -> ArrayForward | None:
     """``cls.forward_array`` if cls itself defines it (next to its forward), else None."""
     try:
         return _FORWARD_ARRAYS[cls]
@@ -94,7 +96,7 @@ class Sequential(_IndexedModules):
         return self._modules[self._key(index)]
 
     def forward(self, x: Any) -> Any:
-        if not GRAD_MODE.enabled and isinstance(x, Tensor):
+        if not GRAD_MODE.enabled and isinstance(x, Tensor) and self._modules:
             return self._forward_arrays(x)
         for module in self:  # an empty Sequential passes x through, as PyTorch's does
             x = module(x)

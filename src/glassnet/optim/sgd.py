@@ -61,9 +61,7 @@ class SGD(Optimizer):
         for param in group["params"]:
             if param.grad is None:  # not used by this forward pass
                 continue
-            grad = direction = param.grad
-            if weight_decay != 0 or maximize or grad.shape != param.data.shape:
-                grad = direction = effective_gradient(param, weight_decay, maximize, workspace)
+            grad = direction = effective_gradient(param, weight_decay, maximize, workspace)
             if momentum != 0:
                 state = self.state.setdefault(param, {})
                 buffer = state.get("momentum_buffer")
