@@ -71,7 +71,9 @@ def _shift_by_max(
     """(x − max, max) along axis: the subtraction is exact and leaves entries ≤ 0, so exp cannot
     overflow. A max of ±inf (a row of −inf masks) shifts by 0 instead, to avoid inf − inf."""
     peak = np.maximum.reduce(x, axis=axis, keepdims=True)
-    peak = np.where(np.isfinite(peak), peak, 0)
+    finite = np.isfinite(peak)
+    if not np.logical_and.reduce(finite, axis=None):
+        peak = np.where(finite, peak, 0)
     return x - peak, peak
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from glassnet.autograd import Function, Tensor, as_tensor
 from glassnet.autograd.ops_unary import sigmoid_values
 from glassnet.errors import ShapeError
+from glassnet.functional.activations import _shift_by_max
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -178,12 +179,7 @@ class CrossEntropy(_Loss):
     def forward(self, x: np.ndarray, target: np.ndarray) -> np.ndarray:
         n, classes = x.shape
         # (x − max) − ln Σ e^(x − max), never x − logsumexp(x): see _log_softmax
-        shifted = np.array(x.T, order="C")
-        peak = np.maximum.reduce(shifted, axis=0)
-        finite = np.isfinite(peak)
-        if not np.logical_and.reduce(finite):  # rows of −inf masks: shift by 0, not inf − inf
-            peak = np.where(finite, peak, 0)
-        shifted -= peak
+        shifted, _ = _shift_by_max(np.ascontiguousarray(x.T), axis=0)
         with np.errstate(under="ignore"):  # e^(x − max) → 0 far below the max is right
             self.exps = np.exp(shifted)
         self.total = np.add.reduce(self.exps, axis=0)

@@ -30,9 +30,7 @@ class Dropout(Module):
 
     def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         """forward on a bare array (see Sequential); draws the same mask forward would."""
-        if not self.training:
-            return x
-        return F.dropout(detached(x), self.p).data
+        return F.dropout(detached(x), self.p, training=self.training).data
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -50,19 +50,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:
-        if not isinstance(x, Tensor):
-            x = as_tensor(x, like=self.weight)
-        shape = x.data.shape
-        if len(shape) < 2 or shape[-1] != self.in_features:
-            check_features(x, self.in_features, who="Linear")  # raises, saying what was expected
+        x = as_tensor(x, like=self.weight)
+        check_features(x, self.in_features, who="Linear")
         if self.bias is None:
             return LinearFunction()(x, self.weight)
         return LinearFunction()(x, self.weight, self.bias)
 
     def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         """forward on a bare array, for inference without a graph (see Sequential)."""
-        if x.ndim < 2 or x.shape[-1] != self.in_features:
-            check_features(x, self.in_features, who="Linear")  # raises, saying what was expected
+        check_features(x, self.in_features, who="Linear")
         bias = None if self.bias is None else self.bias.data
         return LinearFunction().forward(x, self.weight.data, bias)
 
