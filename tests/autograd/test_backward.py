@@ -179,3 +179,33 @@ def test_gradient_through_a_loss_target_that_is_not_differentiated(rng):
     F.binary_cross_entropy_with_logits(x, target).backward()
     np.testing.assert_allclose(x.grad, (1 / (1 + np.exp(-x.data)) - target.data) / 3)
     assert source.grad is None
+
+
+@pytest.mark.parametrize(
+    "make_loss",
+    [lambda x: x + 0.0, lambda x: x.reshape(()), lambda x: x.sum(), lambda x: x * 1.0],
+    ids=["add", "reshape", "sum", "mul"],
+)
+def test_a_scalar_leafs_gradient_is_its_own_writable_array(make_loss):
+    """backward() seeds with a shared read-only 1; the leaf's .grad must be a fresh array that
+    an optimizer may update in place, and the next backward's seed must still be 1."""
+    x = gn.tensor(3.0, requires_grad=True, dtype=np.float64)
+    make_loss(x).backward()
+    assert x.grad.flags.writeable and x.grad.base is None
+    x.grad += 41.0
+    x.grad = None
+    make_loss(x).backward()
+    np.testing.assert_array_equal(x.grad, 1.0)
+
+
+def test_a_node_waits_for_users_made_long_after_it():
+    """Nodes run from the most recently made down: `early` is used by an op made right after it
+    and by one made at the very end, and must receive both gradients before it runs."""
+    x = gn.tensor([0.5, -1.5], requires_grad=True, dtype=np.float64)
+    early = x * x
+    chain = early.exp()
+    for _ in range(5):
+        chain = chain * 1.5
+    (chain + early * 4.0).sum().backward()  # d/dx (1.5⁵ e^{x²} + 4x²)
+    expected = 1.5**5 * np.exp(x.data**2) * 2 * x.data + 8 * x.data
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-14)

@@ -15,6 +15,8 @@ def leaf(values):
     "x_shape",
     [
         pytest.param((5, 3), id="batch"),
+        pytest.param((1, 3), id="batch-of-one"),
+        pytest.param((64, 3), id="batch-of-64"),
         pytest.param((3,), id="one-sample"),
         pytest.param((2, 5, 3), id="extra-batch-axis"),
     ],
@@ -31,10 +33,11 @@ def test_linear_values_and_gradients(x_shape, with_bias, rng):
     assert gn.gradcheck(F.linear, inputs)
 
 
-def test_linear_gradient_formulas(rng):
-    x, weight = leaf(rng.normal(size=(5, 3))), leaf(rng.normal(size=(4, 3)))
+@pytest.mark.parametrize("batch", [1, 5, 300])
+def test_linear_gradient_formulas(batch, rng):
+    x, weight = leaf(rng.normal(size=(batch, 3))), leaf(rng.normal(size=(4, 3)))
     bias = leaf(np.zeros(4))
-    grad = rng.normal(size=(5, 4))
+    grad = rng.normal(size=(batch, 4))
     F.linear(x, weight, bias).backward(grad)
     np.testing.assert_allclose(x.grad, grad @ weight.data)
     np.testing.assert_allclose(weight.grad, grad.T @ x.data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,7 +15,8 @@ if TYPE_CHECKING:
 
 
 def topological_order(root: Function) -> list[Function]:
-    """The nodes reachable from ``root``, each after every node that uses its output.
+    """The nodes reachable from ``root``, each after every node that uses its output (for
+    ``gn.explain``, which needs the whole graph; backward() visits only where gradients flow).
 
     Iterative depth-first search, so a graph thousands of ops deep cannot hit Python's recursion
     limit.
@@ -38,38 +40,48 @@ def topological_order(root: Function) -> list[Function]:
 
 
 def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
-    """Accumulate d(root)/d(leaf) · grad into ``.grad`` of every leaf that requires grad."""
-    order = topological_order(root._ctx)
-    pending: dict[Function, np.ndarray] = {root._ctx: grad}
-    for node in order:
+    """Accumulate d(root)/d(leaf) · grad into ``.grad`` of every leaf that requires grad.
+
+    Nodes run from the most recently made down (see ``Function.sequence``): every user of a
+    node's output was made after it, so has handed over its gradient by then. A heap of the
+    nodes that have received one replaces sorting the whole graph first.
+    """
+    start = root._ctx
+    pending: dict[Function, np.ndarray] = {start: grad}
+    queue = [(-start.sequence, start)]
+    while queue:
+        node = heappop(queue)[1]
         if node.freed:
             raise GraphFreedError(
                 "Trying to backward through the graph a second time: its saved values were freed "
                 "by the first backward(). Call backward(retain_graph=True) the first time."
             )
-        node_grad = pending.pop(node, None)
-        # None when every use of this output returned no gradient (e.g. a loss's target).
-        if node_grad is not None:
-            input_grads = node.backward(node_grad)
-            needs = node.needs_input_grad
-            for tensor, input_grad, needed in zip(node.inputs, input_grads, needs, strict=False):
-                if not needed or input_grad is None:
-                    continue
-                if type(input_grad) is not np.ndarray:  # NumPy turns 0-d results into scalars
-                    input_grad = np.asarray(input_grad)
-                parent = tensor._ctx
-                if parent is not None:
-                    previous = pending.get(parent)
-                    pending[parent] = input_grad if previous is None else previous + input_grad
-                elif tensor.grad is None:
-                    # A gradient that is the node's own grad, or a view of one, may be shared with
-                    # a sibling; the leaf must own its .grad because optimizers update it in place.
-                    if input_grad.dtype != tensor.data.dtype:
-                        input_grad = input_grad.astype(tensor.data.dtype)
-                    elif input_grad is node_grad or input_grad.base is not None:
-                        input_grad = input_grad.copy()
-                    tensor.grad = input_grad
+        node_grad = pending.pop(node)
+        input_grads = node.backward(node_grad)
+        needs = node.needs_input_grad
+        for tensor, input_grad, needed in zip(node.inputs, input_grads, needs, strict=False):
+            # None: no gradient flows there (e.g. a loss's target)
+            if not needed or input_grad is None:
+                continue
+            if type(input_grad) is not np.ndarray:  # NumPy turns 0-d results into scalars
+                input_grad = np.asarray(input_grad)
+            parent = tensor._ctx
+            if parent is not None:
+                previous = pending.get(parent)
+                if previous is None:
+                    pending[parent] = input_grad
+                    heappush(queue, (-parent.sequence, parent))
                 else:
-                    tensor.grad += input_grad
+                    pending[parent] = previous + input_grad
+            elif tensor.grad is None:
+                # A gradient that is the node's own grad, or a view of one, may be shared with
+                # a sibling; the leaf must own its .grad because optimizers update it in place.
+                if input_grad.dtype != tensor.data.dtype:
+                    input_grad = input_grad.astype(tensor.data.dtype)
+                elif input_grad is node_grad or input_grad.base is not None:
+                    input_grad = input_grad.copy()
+                tensor.grad = input_grad
+            else:
+                tensor.grad += input_grad
         if not retain_graph:
             node.release()

@@ -9,6 +9,7 @@ directly computes the value alone (inference uses that, see ``Sequential``).
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +25,10 @@ TENSOR_CLASS: list[type] = []
 # Outputs are made without Tensor.__init__: their data is an ndarray the op just computed, so the
 # conversion and dtype checks that guard user input would only cost time on every op.
 _new_tensor = object.__new__
+# Numbers the nodes in the order they are made. A node is made after the nodes that made its
+# inputs, so visiting nodes from the highest number down is a topological order (PyTorch's
+# sequence numbers serve the same purpose).
+_next_sequence = itertools.count().__next__
 
 
 class Function:
@@ -32,6 +37,7 @@ class Function:
     inputs: tuple[Tensor, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
     freed = False
+    sequence = -1  # set when a graph records the node: later nodes have higher numbers
     # Whether a graph will hold this node: __call__ sets it before each forward. False (no_grad,
     # no input requires grad, or forward called directly for its value alone, as inference
     # does): forward may then skip saving what only backward needs.
@@ -74,6 +80,7 @@ class Function:
         if recording:
             self.inputs = inputs
             self.needs_input_grad = needs
+            self.sequence = _next_sequence()
             out._ctx = self
         else:
             out._ctx = None
@@ -99,6 +106,20 @@ def detached(data: np.ndarray) -> Tensor:
     out.requires_grad = False
     out._ctx = None
     return out
+
+
+# 1 by dtype, as read-only 0-d arrays: the seed gradient of backward(), and the 1 in σ's
+# 1 + e⁻ˣ (adding a 0-d array of the right dtype costs half of adding the Python int 1).
+_ONES: dict[np.dtype, np.ndarray] = {}
+
+
+def one_of(dtype: np.dtype) -> np.ndarray:
+    """1 as a read-only 0-d array of ``dtype``, made once per dtype."""
+    one = _ONES.get(dtype)
+    if one is None:
+        one = _ONES[dtype] = np.ones((), dtype=dtype)
+        one.flags.writeable = False
+    return one
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

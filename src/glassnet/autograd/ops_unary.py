@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.autograd.function import Function
+from glassnet.autograd.function import Function, one_of
 
 
 class Exp(Function):
@@ -72,24 +72,26 @@ class Tanh(Function):
 _EXP_NORMAL_RANGE = {2: 9.0, 4: 80.0, 8: 700.0}
 
 
-def _largest_magnitude(x: np.ndarray) -> float:
-    """max |x| (0 for no elements); NaN where a NaN may hide a larger value."""
-    if x.size <= 8:  # the tutorial's layers: Python's max of a few floats beats two NumPy calls
-        return max(map(abs, x.ravel().tolist()), default=0.0)
-    return np.maximum.reduce(np.abs(x), axis=None) if x.size else 0.0
+def _reaches(x: np.ndarray, limit: float) -> bool:
+    """Whether some |x| ≥ limit, or a NaN may hide one (NaN counts as reaching it)."""
+    if x.size <= 8:  # the tutorial's layers: Python's max and min of a few floats beat NumPy
+        values = x.ravel().tolist()
+        # `not <`: a comparison with NaN is False, and NaN only stays the max/min when first
+        return bool(values) and not (max(values) < limit and min(values) > -limit)
+    return x.size > 0 and not np.maximum.reduce(np.abs(x), axis=None) < limit
 
 
 class Sigmoid(Function):
     """y = σ(x) = 1/(1 + e⁻ˣ).  y' = σ(x)·σ(−x) = e⁻ˣ·y²."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        # `not <`: NaN counts as extreme, since the careful form is safe for any input
-        self.extreme = not _largest_magnitude(x) < _EXP_NORMAL_RANGE.get(x.dtype.itemsize, 80.0)
+        # NaN counts as extreme, since the careful form is safe for any input
+        self.extreme = _reaches(x, _EXP_NORMAL_RANGE.get(x.dtype.itemsize, 80.0))
         if self.extreme:  # e^−|x| underflows: the right answer, silenced only here (costly)
             with np.errstate(under="ignore"):
                 return self._far_form(x)
         exp_minus_x = np.exp(np.negative(x))
-        y = np.reciprocal(exp_minus_x + 1)
+        y = np.reciprocal(exp_minus_x + one_of(exp_minus_x.dtype))
         if self.recording:
             # e⁻ˣ·y², not y(1 − y): 1 − y loses all relative precision once y nears 1 (x > 20)
             self.slope = exp_minus_x * y * y

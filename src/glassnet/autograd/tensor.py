@@ -9,7 +9,7 @@ import numpy as np
 
 from glassnet.autograd import ops_arith, ops_reduce, ops_shape, ops_unary
 from glassnet.autograd.engine import backward as run_backward
-from glassnet.autograd.function import TENSOR_CLASS, Function
+from glassnet.autograd.function import TENSOR_CLASS, Function, one_of
 from glassnet.errors import DTypeError, GlassnetError, check_numeric
 
 _default_dtype: type[np.floating] = np.float32
@@ -154,7 +154,8 @@ class Tensor:
                     f"backward() without a gradient needs a scalar; this tensor has shape "
                     f"{self.shape}. Reduce it first (e.g. loss.mean()) or pass grad= of that shape."
                 )
-            grad_array = np.array(1, dtype=self.dtype)  # np.ones: 3x slower
+            # shared and read-only: backward never writes into a gradient it is given
+            grad_array = one_of(self.data.dtype)
             if self.data.shape:
                 grad_array = grad_array.reshape(self.data.shape)
         else:

@@ -124,7 +124,8 @@ def build_subgraph(output: Tensor, wrt: Tensor) -> Subgraph:
             "explain: the graph of this output was freed by backward(), so its saved values are "
             "gone. Call explain() before backward(), or call backward(retain_graph=True)."
         )
-    subgraph = Subgraph(output, wrt, {node: i for i, node in enumerate(order)})
+    # the engine's order (see engine.backward), so gradients meeting at a node add up alike
+    subgraph = Subgraph(output, wrt, {node: -node.sequence for node in order})
     reaches: set[Function] = set()
     for node in reversed(order):  # producers first, so an input's node is settled before its users
         pairs = zip(node.inputs, node.needs_input_grad, strict=True)

@@ -25,7 +25,9 @@ class Linear(Function):
                 f"{weight.shape}; got {x.shape}."
             )
         self.x, self.weight = x, weight
-        out = x @ weight.T
+        # ndarray.dot on 2-D operands: the same BLAS call as @ (same bits), without the ufunc
+        # machinery that makes @ cost ~1 µs more on a single sample. N-D inputs need @.
+        out = x.dot(weight.T) if x.ndim == 2 else x @ weight.T
         if bias is not None:
             out += bias  # in place on the fresh product: saves one temporary array
         return out
@@ -37,8 +39,12 @@ class Linear(Function):
         if x.ndim != 2:  # fold leading batch axes: (…, out) -> (N, out)
             grad_2d = grad.reshape(-1, grad.shape[-1])
             x = x.reshape(-1, x.shape[-1])
-        grad_x = grad @ self.weight if need_x else None
-        grad_weight = grad_2d.T @ x if need_weight else None
+        grad_x = None
+        if need_x:
+            grad_x = grad_2d.dot(self.weight)
+            if grad_x.shape != self.x.shape:
+                grad_x = grad_x.reshape(self.x.shape)
+        grad_weight = grad_2d.T.dot(x) if need_weight else None
         if not need_bias:
             return grad_x, grad_weight
         grad_bias = _sum_over_batch(grad_2d) if need_bias[0] else None
@@ -50,10 +56,11 @@ _ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
 
 
 def _sum_over_batch(grad: np.ndarray) -> np.ndarray:
-    """Σₙ grad[n]: (N, out) -> (out,). As ones @ grad it is one BLAS call, 2-3x faster than
-    np.add.reduce along axis 0 (which adds row after row) and no less accurate."""
-    if grad.shape[0] < 8 or grad.dtype.kind != "f" or grad.dtype.itemsize not in (4, 8):
-        return np.add.reduce(grad, axis=0)  # a few rows (or no BLAS type): not worth a lookup
+    """Σₙ grad[n]: (N, out) -> (out,). As ones·grad it is one BLAS call, 2-3x faster than
+    np.add.reduce along axis 0 (which adds row after row) and no less accurate; on one row,
+    3x cheaper than the reduction's setup."""
+    if grad.dtype.kind != "f" or grad.dtype.itemsize not in (4, 8):
+        return np.add.reduce(grad, axis=0)  # no BLAS for this type
     key = (grad.shape[0], grad.dtype)
     ones = _ONES.get(key)
     if ones is None:
@@ -61,7 +68,7 @@ def _sum_over_batch(grad: np.ndarray) -> np.ndarray:
             _ONES.clear()
         ones = _ONES[key] = np.ones(grad.shape[0], dtype=grad.dtype)
         ones.flags.writeable = False
-    return ones @ grad
+    return ones.dot(grad)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

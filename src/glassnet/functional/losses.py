@@ -35,10 +35,12 @@ class _Loss(Function):
         total = np.add.reduce(losses, axis=None)
         return total / self.count if self.reduction == "mean" else total
 
-    def spread(self, grad: np.ndarray, factor: float = 1.0) -> np.ndarray:
+    def spread(self, grad: np.ndarray, factor: float = 1.0) -> np.ndarray | float:
         """factor · ∂L/∂(per-element loss): grad·factor/N for mean, grad·factor otherwise."""
         if self.reduction == "mean":
             factor /= self.count  # one product on grad instead of a product and a quotient
+        if grad.ndim == 0:  # as a Python float: no NumPy call here, and none cheaper later
+            return grad.item() * factor
         return grad if factor == 1.0 else grad * factor
 
     def negated_for_target(self, grad_input: np.ndarray) -> np.ndarray | None:

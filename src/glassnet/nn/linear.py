@@ -51,7 +51,7 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x, like=self.weight)
-        check_features(x, self.in_features, who="Linear")
+        check_features(x.data, self.in_features, who="Linear")
         if self.bias is None:
             return LinearFunction()(x, self.weight)
         return LinearFunction()(x, self.weight, self.bias)

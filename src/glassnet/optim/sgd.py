@@ -58,6 +58,7 @@ class SGD(Optimizer):
         weight_decay = float(group["weight_decay"])
         nesterov, maximize = group["nesterov"], group["maximize"]
         workspace = self._workspace
+        typed_lr = None
         for param in group["params"]:
             if param.grad is None:  # not used by this forward pass
                 continue
@@ -83,7 +84,11 @@ class SGD(Optimizer):
                     direction = buffer
             data = param.data
             if data.size < AXPY_MIN_SIZE:
-                data -= lr * direction  # small: a temporary costs less than finding a scratch
+                # small: a temporary costs less than finding a scratch. lr as a 0-d array of the
+                # parameter's dtype (the value NumPy would convert a float to): half the cost.
+                if typed_lr is None or typed_lr.dtype != data.dtype:
+                    typed_lr = np.array(lr, dtype=data.dtype)
+                data -= direction * typed_lr
             elif not axpy(-lr, direction, data):
                 # `out=` into the shared scratch: the step lr·direction needs no new array
                 data -= np.multiply(direction, lr, out=workspace.get(param, 1))
