@@ -123,3 +123,36 @@ def test_inputs_and_parameters_are_never_overwritten():
     for parameter, weight in zip(model.parameters(), weights, strict=True):
         np.testing.assert_array_equal(parameter.data, weight)
     np.testing.assert_array_equal(out.data, expected.data)
+
+
+def test_a_nested_sequential_runs_on_arrays_and_hands_them_on():
+    inner = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Sequential(nn.Tanh()))
+    model = nn.Sequential(inner, nn.Linear(4, 2), nn.ReLU())
+    x = gn.tensor(np.random.default_rng(0).normal(size=(5, 3)))
+    before = x.data.copy()
+    expected = _with_graph(model, x)
+    with gn.no_grad():
+        out = model(x)
+    np.testing.assert_array_equal(out.data, expected.data)
+    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(inner.forward_array(x.data, False), inner(x).data)
+
+
+def test_sequential_forward_array_overwrites_only_when_told():
+    model = nn.Sequential(nn.ReLU())
+    values = np.array([[-1.0, 2.0]])
+    kept = values.copy()
+    np.testing.assert_array_equal(model.forward_array(kept, overwrite=False), [[0.0, 2.0]])
+    np.testing.assert_array_equal(kept, values)
+    assert model.forward_array(kept, overwrite=True) is kept  # in place, as asked
+    assert nn.Sequential().forward_array(values, overwrite=False) is values
+
+
+def test_sequential_forward_array_needs_a_tensor_from_its_last_layer():
+    class Pair(nn.Module):
+        def forward(self, x):
+            return x, x
+
+    message = "needs a Tensor from its last layer; got tuple"
+    with gn.no_grad(), pytest.raises(TypeError, match=message):
+        nn.Sequential(nn.Linear(2, 2), Pair()).forward_array(np.ones((1, 2)), False)

@@ -9,7 +9,7 @@ from training_helpers import RecordingLoss, blobs, classifier, regressor, same_s
 import glassnet as gn
 import glassnet.functional as F
 from glassnet import nn, optim
-from glassnet.training import Callback, evaluate, fit
+from glassnet.training import Callback, evaluate, fit, predict
 
 
 def sgd(model, lr=0.1):
@@ -316,3 +316,23 @@ def test_a_float64_model_trains_in_float64(float64_default):
     fit(model, X.astype(np.float32), y, loss=loss, optimizer=sgd(model), epochs=1, verbose=0)
     assert all(d == np.float64 for d in loss.output_dtypes)
     assert all(p.dtype == np.float64 for p in model.parameters())
+
+
+def test_a_float64_model_gets_float64_data_everywhere():
+    """With float32 the default dtype, a model made float64 by hand still gets its data in
+    float64 from fit (training and validation), predict and evaluate: never rounded to float32."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    for parameter in model.parameters():
+        parameter.data = parameter.data.astype(np.float64)
+    seen = []
+    model[0].register_forward_hook(lambda _, args, out: seen.append((args[0].dtype, out.dtype)))
+    X = 1.0 + np.random.default_rng(0).normal(size=(12, 3)) * 1e-9  # differences float32 drops
+    y = np.arange(12) % 2
+    fit(model, X, y, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.1),
+        epochs=1, batch_size=4, verbose=0, validation_data=(X, y))  # fmt: skip
+    predict(model, X)
+    evaluate(model, X, y, loss="cross_entropy")
+    assert len(seen) > 5 and set(seen) == {(np.dtype(np.float64), np.dtype(np.float64))}
+    with gn.no_grad():
+        exact = model(gn.tensor(X, dtype=np.float64)).data
+    np.testing.assert_array_equal(predict(model, X), exact)

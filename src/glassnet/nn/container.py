@@ -97,20 +97,31 @@ class Sequential(_IndexedModules):
 
     def forward(self, x: Any) -> Any:
         if not GRAD_MODE.enabled and isinstance(x, Tensor) and self._modules:
-            return self._forward_arrays(x)
+            return self._forward_arrays(x.data, owned=False)
         for module in self:  # an empty Sequential passes x through, as PyTorch's does
             x = module(x)
         return x
 
-    def _forward_arrays(self, x: Tensor) -> Any:
+    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+        """forward on a bare array without a graph, as each layer has: the layers' forward_array
+        one after another (see _forward_arrays); ``overwrite``: x is an intermediate no one
+        else holds, which the first layers may compute in place."""
+        if not self._modules:
+            return x
+        output = self._forward_arrays(x, owned=overwrite)
+        if not isinstance(output, Tensor):
+            raise TypeError(f"{type(self).__name__}.forward_array needs a Tensor from its last "
+                            f"layer; got {type(output).__name__}.")
+        return output.data
+
+    def _forward_arrays(self, array: np.ndarray, owned: bool) -> Any:
         """Without a graph, layers hand each other bare arrays through their ``forward_array``
         (the same op as their forward): on one sample the Module and Tensor glue around each
         layer costs more than its arithmetic. From the first layer that has forward hooks, or
         whose class does not define forward_array itself (a subclass may have changed forward),
         the rest run as usual on Tensors. An intermediate array no one else holds may be
         overwritten by the next layer (a ReLU in place): on large batches that saves a pass."""
-        array = x.data
-        owned = False  # whether `array` is an intermediate result that no one else holds
+        # `owned`: whether `array` is an intermediate result that no one else holds
         modules = list(self._modules.values())
         for index, module in enumerate(modules):
             forward_array = _own_forward_array(type(module))

@@ -131,6 +131,10 @@ class Module:
                     output = replaced
         return output
 
+    def has_forward_hooks(self) -> bool:
+        """Whether a forward hook is registered on this module itself (not its children)."""
+        return bool(self._forward_hooks)
+
     def register_forward_hook(self, hook: ForwardHook) -> RemovableHandle:
         """Call ``hook(module, inputs, output)`` after every forward; a non-None result replaces
         the output. Returns a handle whose ``remove()`` unregisters it."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd import Tensor
+from glassnet.autograd.function import detached
 from glassnet.errors import TrainingDiverged
 from glassnet.random import default_generator
 from glassnet.training.backup import BackupAndRestore
@@ -192,8 +192,9 @@ class _EpochRunner:
             for callback in begin_hooks:
                 callback.on_batch_begin(batch, {"size": len(x_batch)})
             zero_grad()
-            output = model(Tensor(x_batch))
-            loss_tensor = loss_function(output, Tensor(y_batch))
+            # as they are: validation gave them the model's dtype (Tensor() would make them float32)
+            output = model(detached(x_batch))
+            loss_tensor = loss_function(output, detached(y_batch))
             loss_value = float(loss_tensor.data)
             if not math.isfinite(loss_value):
                 raise self._diverged(X, epoch, batch, loss_value)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.autograd import Tensor, get_default_dtype, no_grad
+from glassnet.autograd.function import detached
 from glassnet.errors import DTypeError, ShapeError, describe_dtype
 
 # What a target means to the loss: class indices, or values shaped like the model's output.
@@ -68,16 +69,24 @@ def _to_array(data: Any, name: str) -> np.ndarray:
     return array
 
 
-def _check_finite(array: np.ndarray, name: str, source: np.ndarray) -> None:
-    """Refuse NaN and inf in ``array`` (``source`` is the data before conversion to its dtype)."""
-    if array.dtype.kind != "f":
-        return
+def probably_has_non_finite(array: np.ndarray) -> bool:
+    """False when a floating array surely holds no NaN or inf; True means "look closer" (also
+    when finite rows merely overflow in the sum). NaN and inf propagate into row sums, so one
+    pass decides the common case; a matrix-vector product is that pass at BLAS speed (several
+    times faster than .sum() or np.isfinite(array).all())."""
+    if array.dtype.kind != "f" or array.size == 0:
+        return False
     with np.errstate(over="ignore", invalid="ignore"):
-        # NaN and inf propagate into the row sums, so one pass decides the common case; a
-        # matrix-vector product is that pass at BLAS speed (several times faster than .sum()).
         rows = array.reshape(len(array), -1) if array.ndim > 1 else array.reshape(1, -1)
-        if np.isfinite((rows @ np.ones(rows.shape[1], dtype=array.dtype)).sum()):
-            return
+        return not np.isfinite((rows @ np.ones(rows.shape[1], dtype=array.dtype)).sum())
+
+
+def check_finite(array: np.ndarray, name: str, source: np.ndarray | None = None) -> None:
+    """Refuse NaN and inf in ``array`` (``source``: the data before conversion to its dtype,
+    which tells a value too large for the dtype from an infinity)."""
+    if not probably_has_non_finite(array):
+        return
+    source = array if source is None else source
     if np.isnan(array).any():
         raise ValueError(f"Input {name} contains NaN.")
     if np.isinf(array).any():
@@ -90,9 +99,18 @@ def _check_finite(array: np.ndarray, name: str, source: np.ndarray) -> None:
 
 
 def check_X(
-    X: Any, *, dtype: Any, expected_features: int | None = None, name: str = "X"
+    X: Any,
+    *,
+    dtype: Any,
+    expected_features: int | None = None,
+    name: str = "X",
+    finite: bool = True,
 ) -> np.ndarray:
-    """X as a C-contiguous (N, features, ...) array of ``dtype``; refuses NaN, inf, text, 1-D."""
+    """X as a C-contiguous (N, features, ...) array of ``dtype``; refuses NaN, inf, text, 1-D.
+
+    ``finite=False`` leaves NaN and inf to the caller (``check_finite``), but only in an X that
+    is already of ``dtype``: a converted one is checked here, against the values it came from.
+    """
     raw = _to_array(X, name)
     if raw.ndim == 0:
         raise ShapeError(
@@ -122,7 +140,8 @@ def check_X(
         )
     with np.errstate(over="ignore"):
         array = np.ascontiguousarray(raw, dtype=dtype)
-    _check_finite(array, name, raw)
+    if finite or array is not raw:
+        check_finite(array, name, raw)
     return array
 
 
@@ -145,7 +164,7 @@ def check_target_array(y: Any, *, name: str = "y") -> np.ndarray:
 
 def _class_indices(y: np.ndarray, n_outputs: int, name: str) -> np.ndarray:
     if y.dtype.kind == "f":
-        _check_finite(y, name, y)
+        check_finite(y, name)
         if not np.array_equal(y, np.round(y)):
             raise ValueError(
                 f"Unknown label type: continuous. The loss expects class indices 0..C-1 in "
@@ -200,7 +219,7 @@ def prepare_target(
         )
     with np.errstate(over="ignore"):
         values = np.ascontiguousarray(y, dtype=dtype)
-    _check_finite(values, name, y)
+    check_finite(values, name, y)
     if task == "binary" and (values.min() < 0 or values.max() > 1):
         raise ValueError(
             f"binary cross-entropy needs targets in [0, 1]; {name} has values from "
@@ -215,7 +234,7 @@ def probe_output_shape(model: Any, X: np.ndarray) -> tuple[int, ...]:
     model.eval()
     try:
         with no_grad():
-            output = model(Tensor(X[:1]))
+            output = model(detached(X[:1]))
     finally:
         restore_modes(modes)
     return tuple(np.shape(output.data if isinstance(output, Tensor) else output)[1:])
