@@ -138,6 +138,22 @@ class BinaryCrossEntropyWithLogits(_Loss):
         return self.spread(grad) * ((1 - y) * sigmoid_values(x) - y * sigmoid_values(-x)), None
 
 
+# uint of each int size: a negative index seen as unsigned is huge (see _class_indices)
+_UNSIGNED = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+# 0, 1, …, n−1 by n, read-only: the sample number of each row, made once per batch size
+_POSITIONS: dict[int, np.ndarray] = {}
+
+
+def _positions(n: int) -> np.ndarray:
+    positions = _POSITIONS.get(n)
+    if positions is None:
+        if len(_POSITIONS) > 16:  # many batch sizes: start over
+            _POSITIONS.clear()
+        positions = _POSITIONS[n] = np.arange(n)
+        positions.flags.writeable = False
+    return positions
+
+
 def _class_indices(target: np.ndarray, classes: int, who: str) -> np.ndarray:
     """Validate class indices: integers in [0, classes)."""
     if target.dtype.kind == "f":
@@ -149,7 +165,7 @@ def _class_indices(target: np.ndarray, classes: int, who: str) -> np.ndarray:
     if target.size:
         if target.dtype.kind == "i":
             # seen as unsigned, a negative index is huge: one max finds both kinds of bad index
-            unsigned = target.view(np.dtype(f"u{target.dtype.itemsize}"))
+            unsigned = target.view(_UNSIGNED[target.dtype.itemsize])
             if np.maximum.reduce(unsigned, axis=None) < classes:
                 return target
         lowest, highest = np.minimum.reduce(target, axis=None), np.maximum.reduce(target, axis=None)
@@ -190,7 +206,7 @@ class CrossEntropy(_Loss):
         if target.ndim == 1:
             indices = _class_indices(target, classes, "cross_entropy")
             self.target_distribution = None
-            self.flat_target = indices * n + np.arange(n)  # where (targetₙ, n) sits in (C, N)
+            self.flat_target = indices * n + _positions(n)  # where (targetₙ, n) sits in (C, N)
             losses = log_total - np.take(shifted, self.flat_target)
             if smoothing:
                 sum_log_p = np.add.reduce(shifted, axis=0) - classes * log_total
@@ -230,11 +246,11 @@ class NLL(_Loss):
         n, classes = log_probs.shape
         self.shape, self.dtype = log_probs.shape, log_probs.dtype
         self.indices = _class_indices(target, classes, "nll_loss")
-        return self.reduce(-log_probs[np.arange(n), self.indices])
+        return self.reduce(-log_probs[_positions(n), self.indices])
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
         full = np.zeros(self.shape, dtype=self.dtype)
-        full[np.arange(self.shape[0]), self.indices] = -self.spread(grad)
+        full[_positions(self.shape[0]), self.indices] = -self.spread(grad)
         return full, None
 
 
