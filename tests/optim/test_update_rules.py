@@ -185,3 +185,19 @@ def test_first_step_allocates_state_and_one_shared_scratch_array():
     # exp_avg and exp_avg_sq for each parameter, and one scratch array that both share
     peak = traced_peak_bytes(optimizer.step)
     assert 5 * array_bytes <= peak < 5.5 * array_bytes
+
+
+def test_sgd_steps_parameters_of_different_dtypes_in_one_group_each_in_its_own():
+    """SGD multiplies small parameters by lr as a 0-d array of their dtype; one group may mix
+    dtypes, so each parameter must get lr in its own dtype (the value NumPy would use)."""
+    dtypes = [np.float32, np.float64, np.float32, np.float16, np.float64]
+    rng = np.random.default_rng(0)
+    params = [Parameter(rng.normal(size=5).astype(dtype), dtype=dtype) for dtype in dtypes]
+    grads = [rng.normal(size=5).astype(dtype) for dtype in dtypes]
+    expected = [p.data - 0.3 * g for p, g in zip(params, grads, strict=True)]
+    for param, grad in zip(params, grads, strict=True):
+        param.grad = grad.copy()
+    optim.SGD(params, lr=0.3).step()
+    for param, want, dtype in zip(params, expected, dtypes, strict=True):
+        assert param.data.dtype == dtype
+        np.testing.assert_array_equal(param.data, want)

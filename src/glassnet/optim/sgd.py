@@ -86,7 +86,8 @@ class SGD(Optimizer):
             if data.size < AXPY_MIN_SIZE:
                 # small: a temporary costs less than finding a scratch. lr as a 0-d array of the
                 # parameter's dtype (the value NumPy would convert a float to): half the cost.
-                if typed_lr is None or typed_lr.dtype != data.dtype:
+                # `is not`: NumPy has one object per builtin dtype; a miss only rebuilds typed_lr
+                if typed_lr is None or typed_lr.dtype is not data.dtype:
                     typed_lr = np.array(lr, dtype=data.dtype)
                 data -= direction * typed_lr
             elif not axpy(-lr, direction, data):
