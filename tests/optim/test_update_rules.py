@@ -201,3 +201,20 @@ def test_sgd_steps_parameters_of_different_dtypes_in_one_group_each_in_its_own()
     for param, want, dtype in zip(params, expected, dtypes, strict=True):
         assert param.data.dtype == dtype
         np.testing.assert_array_equal(param.data, want)
+
+
+def test_sgd_small_parameters_follow_a_changed_lr_at_once():
+    """The 0-d lr of small parameters is kept across steps: a new lr (set by hand or by a
+    scheduler, in one group or another) must be used from the next step on."""
+    first = Parameter(np.zeros(3, dtype=np.float32), dtype=np.float32)
+    second = Parameter(np.zeros(3, dtype=np.float32), dtype=np.float32)
+    optimizer = optim.SGD([{"params": [first]}, {"params": [second], "lr": 0.5}], lr=0.1)
+    expected_first, expected_second = np.zeros(3, np.float32), np.zeros(3, np.float32)
+    for lr in (0.1, 0.1, 0.25, 1e-3):
+        optimizer.param_groups[0]["lr"] = lr
+        first.grad, second.grad = np.ones(3, np.float32), np.ones(3, np.float32)
+        optimizer.step()
+        expected_first -= np.float32(lr)
+        expected_second -= np.float32(0.5)
+        np.testing.assert_array_equal(first.data, expected_first)
+        np.testing.assert_array_equal(second.data, expected_second)

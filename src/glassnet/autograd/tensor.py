@@ -115,7 +115,7 @@ class Tensor:
             return self
         if np.dtype(dtype).kind != "f":
             return Tensor(self.data.astype(dtype))
-        return ops_unary.Cast(dtype)(self)
+        return ops_unary.Cast(dtype).apply(self)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
@@ -177,45 +177,45 @@ class Tensor:
         return Tensor(other, dtype=dtype)
 
     def __add__(self, other: Any) -> Tensor:
-        return ops_arith.Add()(self, self._wrap(other))
+        return ops_arith.Add().apply(self, self._wrap(other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return ops_arith.Add()(self._wrap(other), self)
+        return ops_arith.Add().apply(self._wrap(other), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return ops_arith.Sub()(self, self._wrap(other))
+        return ops_arith.Sub().apply(self, self._wrap(other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return ops_arith.Sub()(self._wrap(other), self)
+        return ops_arith.Sub().apply(self._wrap(other), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return ops_arith.Mul()(self, self._wrap(other))
+        return ops_arith.Mul().apply(self, self._wrap(other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ops_arith.Mul()(self._wrap(other), self)
+        return ops_arith.Mul().apply(self._wrap(other), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return ops_arith.Div()(self, self._wrap(other))
+        return ops_arith.Div().apply(self, self._wrap(other))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return ops_arith.Div()(self._wrap(other), self)
+        return ops_arith.Div().apply(self._wrap(other), self)
 
     def __pow__(self, exponent: Any) -> Tensor:
         if isinstance(exponent, (int, float)):
-            return ops_arith.PowScalar(exponent)(self)
-        return ops_arith.Pow()(self, self._wrap(exponent))
+            return ops_arith.PowScalar(exponent).apply(self)
+        return ops_arith.Pow().apply(self, self._wrap(exponent))
 
     def __rpow__(self, base: Any) -> Tensor:
-        return ops_arith.Pow()(self._wrap(base), self)
+        return ops_arith.Pow().apply(self._wrap(base), self)
 
     def __neg__(self) -> Tensor:
-        return ops_arith.Neg()(self)
+        return ops_arith.Neg().apply(self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return ops_arith.MatMul()(self, self._wrap(other))
+        return ops_arith.MatMul().apply(self, self._wrap(other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return ops_arith.MatMul()(self._wrap(other), self)
+        return ops_arith.MatMul().apply(self._wrap(other), self)
 
     # Comparisons give bool tensors outside the graph (masks for `where`).
     def __lt__(self, other: Any) -> Tensor:
@@ -232,22 +232,22 @@ class Tensor:
 
     # -- reductions -------------------------------------------------------------------------------
     def sum(self, axis: ops_reduce.Axis = None, keepdims: bool = False) -> Tensor:
-        return ops_reduce.Sum(axis, keepdims)(self)
+        return ops_reduce.Sum(axis, keepdims).apply(self)
 
     def mean(self, axis: ops_reduce.Axis = None, keepdims: bool = False) -> Tensor:
-        return ops_reduce.Mean(axis, keepdims)(self)
+        return ops_reduce.Mean(axis, keepdims).apply(self)
 
     def max(self, axis: ops_reduce.Axis = None, keepdims: bool = False) -> Tensor:
-        return ops_reduce.Max(axis, keepdims)(self)
+        return ops_reduce.Max(axis, keepdims).apply(self)
 
     def min(self, axis: ops_reduce.Axis = None, keepdims: bool = False) -> Tensor:
-        return ops_reduce.Min(axis, keepdims)(self)
+        return ops_reduce.Min(axis, keepdims).apply(self)
 
     # -- shape ------------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return ops_shape.Reshape(shape)(self)
+        return ops_shape.Reshape(shape).apply(self)
 
     def flatten(self, start_axis: int = 0) -> Tensor:
         return self.reshape(self.shape[:start_axis] + (-1,))
@@ -255,39 +255,39 @@ class Tensor:
     def transpose(self, *axes: int) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return ops_shape.Transpose(axes or None)(self)
+        return ops_shape.Transpose(axes or None).apply(self)
 
     @property
     def T(self) -> Tensor:
-        return ops_shape.Transpose(None)(self)
+        return ops_shape.Transpose(None).apply(self)
 
     def __getitem__(self, index: Any) -> Tensor:
         return ops_shape.GetItem(_raw_index(index))(self)
 
     # -- element-wise ---------------------------------------------------------------------------
     def exp(self) -> Tensor:
-        return ops_unary.Exp()(self)
+        return ops_unary.Exp().apply(self)
 
     def log(self) -> Tensor:
-        return ops_unary.Log()(self)
+        return ops_unary.Log().apply(self)
 
     def sqrt(self) -> Tensor:
-        return ops_unary.Sqrt()(self)
+        return ops_unary.Sqrt().apply(self)
 
     def abs(self) -> Tensor:
-        return ops_unary.Abs()(self)
+        return ops_unary.Abs().apply(self)
 
     def tanh(self) -> Tensor:
-        return ops_unary.Tanh()(self)
+        return ops_unary.Tanh().apply(self)
 
     def sigmoid(self) -> Tensor:
-        return ops_unary.Sigmoid()(self)
+        return ops_unary.Sigmoid().apply(self)
 
     def relu(self) -> Tensor:
-        return ops_unary.ReLU()(self)
+        return ops_unary.ReLU().apply(self)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-        return ops_unary.Clip(min, max)(self)
+        return ops_unary.Clip(min, max).apply(self)
 
     __abs__ = abs
 
@@ -323,20 +323,20 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
-    return ops_shape.Concatenate(axis)(*[as_tensor(t) for t in tensors])
+    return ops_shape.Concatenate(axis).apply(*[as_tensor(t) for t in tensors])
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along a new axis."""
-    return ops_shape.Stack(axis)(*[as_tensor(t) for t in tensors])
+    return ops_shape.Stack(axis).apply(*[as_tensor(t) for t in tensors])
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Element-wise ``a if condition else b``, broadcast; ``condition`` is a constant mask."""
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
     mask = np.asarray(_raw(condition), dtype=bool)
-    return ops_shape.Where(mask)(as_tensor(a, like), as_tensor(b, like))
+    return ops_shape.Where(mask).apply(as_tensor(a, like), as_tensor(b, like))
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    return ops_arith.MatMul()(as_tensor(a), as_tensor(b, like=as_tensor(a)))
+    return ops_arith.MatMul().apply(as_tensor(a), as_tensor(b, like=as_tensor(a)))

@@ -13,26 +13,26 @@ from glassnet.functional.special import normal_cdf, normal_pdf
 
 def relu(x: Tensor) -> Tensor:
     """max(x, 0)."""
-    return ReLU()(as_tensor(x))
+    return ReLU().apply(as_tensor(x))
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else negative_slope·x."""
-    return LeakyReLU(negative_slope)(as_tensor(x))
+    return LeakyReLU(negative_slope).apply(as_tensor(x))
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """1 / (1 + e⁻ˣ)."""
-    return Sigmoid()(as_tensor(x))
+    return Sigmoid().apply(as_tensor(x))
 
 
 def tanh(x: Tensor) -> Tensor:
-    return Tanh()(as_tensor(x))
+    return Tanh().apply(as_tensor(x))
 
 
 def softplus(x: Tensor) -> Tensor:
     """ln(1 + eˣ), without overflow."""
-    return Softplus()(as_tensor(x))
+    return Softplus().apply(as_tensor(x))
 
 
 class GELU(Function):
@@ -62,7 +62,7 @@ class GELU(Function):
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """x·Φ(x), Φ the standard normal CDF (``approximate="tanh"``: PyTorch's tanh form)."""
-    return GELU(approximate)(as_tensor(x))
+    return GELU(approximate).apply(as_tensor(x))
 
 
 def _shift_by_max(
@@ -149,14 +149,14 @@ class LogSumExp(Function):
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """eˣ / Σ eˣ along axis, shifted so it never overflows."""
-    return Softmax(axis)(as_tensor(x))
+    return Softmax(axis).apply(as_tensor(x))
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """x − logsumexp(x) along axis: log-probabilities without underflow to −inf."""
-    return LogSoftmax(axis)(as_tensor(x))
+    return LogSoftmax(axis).apply(as_tensor(x))
 
 
 def logsumexp(x: Tensor, axis: int | tuple[int, ...] | None = -1, keepdims: bool = False) -> Tensor:
     """ln Σ eˣ along axis (None: all axes), shifted so it never overflows."""
-    return LogSumExp(axis, keepdims)(as_tensor(x))
+    return LogSumExp(axis, keepdims).apply(as_tensor(x))

@@ -75,8 +75,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weightᵀ + bias.   x: (N, in), weight: (out, in), bias: (out,) -> (N, out)."""
     x = as_tensor(x, like=weight)
     if bias is None:
-        return Linear()(x, weight)
-    return Linear()(x, weight, bias)
+        return Linear().apply(x, weight)
+    return Linear().apply(x, weight, bias)
 
 
 class Dropout(Function):
@@ -103,4 +103,4 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     if p == 1:
         return x * 0.0
-    return Dropout(p)(x)
+    return Dropout(p).apply(x)

@@ -281,7 +281,7 @@ def _as_batch(input: Tensor, target: Tensor, who: str) -> tuple[Tensor, Tensor, 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error (x − y)²; input and target of one shape."""
-    return MSE(reduction)(*_pair(input, target, "mse_loss"))
+    return MSE(reduction).apply(*_pair(input, target, "mse_loss"))
 
 
 def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -291,18 +291,18 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """Squared error below delta, absolute error above it; input and target of one shape."""
-    return Huber(reduction, delta)(*_pair(input, target, "huber_loss"))
+    return Huber(reduction, delta).apply(*_pair(input, target, "huber_loss"))
 
 
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """BCE on probabilities p ∈ [0, 1]; input and target of one shape."""
-    return BinaryCrossEntropy(reduction)(*_pair(input, target, "binary_cross_entropy"))
+    return BinaryCrossEntropy(reduction).apply(*_pair(input, target, "binary_cross_entropy"))
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """BCE on raw scores (logits), stable for any magnitude; input and target of one shape."""
     pair = _pair(input, target, "binary_cross_entropy_with_logits")
-    return BinaryCrossEntropyWithLogits(reduction)(*pair)
+    return BinaryCrossEntropyWithLogits(reduction).apply(*pair)
 
 
 def cross_entropy(
@@ -313,14 +313,14 @@ def cross_entropy(
     probabilities = np.ndim(_data(target)) == logits.ndim
     target = as_tensor(target, like=logits) if probabilities else as_tensor(target)
     logits, target, single = _as_batch(logits, target, "cross_entropy")
-    loss = CrossEntropy(reduction, label_smoothing)(logits, target)
+    loss = CrossEntropy(reduction, label_smoothing).apply(logits, target)
     return loss.reshape(()) if single and reduction == "none" else loss
 
 
 def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities (N, C) at class indices (N,)."""
     log_probs, target, single = _as_batch(as_tensor(input), as_tensor(target), "nll_loss")
-    loss = NLL(reduction)(log_probs, target)
+    loss = NLL(reduction).apply(log_probs, target)
     return loss.reshape(()) if single and reduction == "none" else loss
 
 

@@ -53,8 +53,8 @@ class Linear(Module):
         x = as_tensor(x, like=self.weight)
         check_features(x.data, self.in_features, who="Linear")
         if self.bias is None:
-            return LinearFunction()(x, self.weight)
-        return LinearFunction()(x, self.weight, self.bias)
+            return LinearFunction().apply(x, self.weight)
+        return LinearFunction().apply(x, self.weight, self.bias)
 
     def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         """forward on a bare array, for inference without a graph (see Sequential)."""

@@ -50,6 +50,8 @@ class SGD(Optimizer):
             "maximize": maximize,
         }
         super().__init__(params, defaults)
+        # (lr, lr as a 0-d array of a parameter's dtype) for small parameters, kept across steps
+        self._small_lr: tuple[float, np.ndarray] | None = None
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
@@ -58,7 +60,6 @@ class SGD(Optimizer):
         weight_decay = float(group["weight_decay"])
         nesterov, maximize = group["nesterov"], group["maximize"]
         workspace = self._workspace
-        typed_lr = None
         for param in group["params"]:
             if param.grad is None:  # not used by this forward pass
                 continue
@@ -86,10 +87,11 @@ class SGD(Optimizer):
             if data.size < AXPY_MIN_SIZE:
                 # small: a temporary costs less than finding a scratch. lr as a 0-d array of the
                 # parameter's dtype (the value NumPy would convert a float to): half the cost.
-                # `is not`: NumPy has one object per builtin dtype; a miss only rebuilds typed_lr
-                if typed_lr is None or typed_lr.dtype is not data.dtype:
-                    typed_lr = np.array(lr, dtype=data.dtype)
-                data -= direction * typed_lr
+                # `is not`: NumPy has one object per builtin dtype; a miss only rebuilds it
+                small_lr = self._small_lr
+                if small_lr is None or small_lr[0] != lr or small_lr[1].dtype is not data.dtype:
+                    small_lr = self._small_lr = (lr, np.array(lr, dtype=data.dtype))
+                data -= direction * small_lr[1]
             elif not axpy(-lr, direction, data):
                 # `out=` into the shared scratch: the step lr·direction needs no new array
                 data -= np.multiply(direction, lr, out=workspace.get(param, 1))
