@@ -201,3 +201,23 @@ def test_nll_of_log_softmax_equals_cross_entropy():
 def test_losses_reject_an_unknown_reduction():
     with pytest.raises(ValueError, match="reduction"):
         F.mse_loss(gn.tensor([1.0]), gn.tensor([1.0]), reduction="average")
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mse_agrees_with_numpy_on_both_sides_of_the_few_elements_shortcut(dtype, reduction):
+    """Up to 32 elements MSE sums its squares as one dot product, beyond as a reduction: both
+    give NumPy's value in the input's dtype, and the same gradient 2(x − y)/N."""
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 31, 32, 33, 200):
+        x = gn.tensor(rng.normal(size=(size, 1)).astype(dtype), requires_grad=True, dtype=dtype)
+        y = rng.normal(size=(size, 1)).astype(dtype)
+        loss = F.mse_loss(x, y, reduction=reduction)
+        squares = (x.data.astype(np.float64) - y.astype(np.float64)) ** 2
+        expected = squares.mean() if reduction == "mean" else squares.sum()
+        assert loss.dtype == dtype
+        tolerance = {np.float16: 5e-3, np.float32: 1e-6, np.float64: 1e-14}[dtype]
+        np.testing.assert_allclose(float(loss.data), expected, rtol=tolerance)
+        loss.backward()
+        divisor = size if reduction == "mean" else 1
+        np.testing.assert_allclose(x.grad, 2 * (x.data - y) / divisor, rtol=tolerance)
