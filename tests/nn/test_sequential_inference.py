@@ -156,3 +156,23 @@ def test_sequential_forward_array_needs_a_tensor_from_its_last_layer():
     message = "needs a Tensor from its last layer; got tuple"
     with gn.no_grad(), pytest.raises(TypeError, match=message):
         nn.Sequential(nn.Linear(2, 2), Pair()).forward_array(np.ones((1, 2)), False)
+
+
+def test_a_layer_with_its_own_call_is_called_through_it_with_and_without_a_graph():
+    """Sequential runs a hook-free layer's forward directly; a layer whose class defines
+    __call__ itself must still be called through it."""
+
+    class Logged(nn.ReLU):
+        calls = 0
+
+        def __call__(self, x):
+            Logged.calls += 1
+            return super().__call__(x)
+
+    model = nn.Sequential(nn.Linear(3, 4), Logged(), nn.Linear(4, 2))
+    x = gn.tensor(np.ones((2, 3)))
+    model(x).sum().backward()
+    assert Logged.calls == 1
+    with gn.no_grad():
+        model(x)
+    assert Logged.calls == 2

@@ -99,10 +99,13 @@ class Sequential(_IndexedModules):
         if not GRAD_MODE.enabled and isinstance(x, Tensor) and self._modules:
             return self._forward_arrays(x.data, owned=False)
         # An empty Sequential passes x through, as PyTorch's does. A layer without forward hooks
-        # runs its forward directly: Module.__call__ would only look for hooks, and calling it
-        # costs more than that on one sample.
+        # (and without a __call__ of its own) runs its forward directly: Module.__call__ would
+        # only look for hooks, and calling it costs more than that on one sample.
         for module in self._modules.values():
-            x = module(x) if module._forward_hooks else module.forward(x)
+            if module._forward_hooks or type(module).__call__ is not Module.__call__:
+                x = module(x)
+            else:
+                x = module.forward(x)
         return x
 
     def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
