@@ -262,7 +262,7 @@ class Tensor:
         return ops_shape.Transpose(None).apply(self)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops_shape.GetItem(_raw_index(index))(self)
+        return ops_shape.GetItem(_raw_index(index)).apply(self)
 
     # -- element-wise ---------------------------------------------------------------------------
     def exp(self) -> Tensor:

@@ -30,15 +30,16 @@ class _Loss(Function):
         self.reduction = reduction
 
     def reduce(self, losses: np.ndarray, count: int | None = None) -> np.ndarray:
+        count = losses.size if count is None else count
         if self.reduction == "none":
-            self.count = losses.size if count is None else count
+            self.count = count
             return losses
-        return self.reduce_total(np.add.reduce(losses, axis=None), losses.size, count)
+        return self.reduce_total(np.add.reduce(losses, axis=None), count)
 
-    def reduce_total(self, total: Any, size: int, count: int | None = None) -> Any:
-        """The reduced loss from the sum of the ``size`` per-element losses."""
-        self.count = size if count is None else count
-        return total / self.count if self.reduction == "mean" else total
+    def reduce_total(self, total: Any, count: int) -> Any:
+        """The reduced loss from ``total``, the sum of ``count`` per-element losses."""
+        self.count = count
+        return total / count if self.reduction == "mean" else total
 
     def spread(self, grad: np.ndarray, factor: float = 1.0) -> np.ndarray | float:
         """factor · ∂L/∂(per-element loss): grad·factor/N for mean, grad·factor otherwise."""
