@@ -42,6 +42,8 @@ def test_linear_gradient_formulas(batch, rng):
     np.testing.assert_allclose(x.grad, grad @ weight.data)
     np.testing.assert_allclose(weight.grad, grad.T @ x.data)
     np.testing.assert_allclose(bias.grad, grad.sum(axis=0))
+    # a leaf owns its .grad (optimizers and users may change it in place), never a view
+    assert not np.shares_memory(bias.grad, grad) and not np.shares_memory(weight.grad, grad)
 
 
 def test_linear_with_a_constant_input_only_differentiates_the_parameters(rng):

@@ -51,10 +51,17 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x, like=self.weight)
-        check_features(x.data, self.in_features, who="Linear")
-        if self.bias is None:
-            return LinearFunction().apply(x, self.weight)
-        return LinearFunction().apply(x, self.weight, self.bias)
+        if x.data.ndim < 2:  # the op also takes one sample as (in,); the layer wants a batch
+            check_features(x.data, self.in_features, who="Linear")
+        try:
+            if self.bias is None:
+                return LinearFunction().apply(x, self.weight)
+            return LinearFunction().apply(x, self.weight, self.bias)
+        except ShapeError:
+            # the op checks the features (once per forward); a mismatch is reported in the
+            # layer's own words
+            check_features(x.data, self.in_features, who="Linear")
+            raise
 
     def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         """forward on a bare array, for inference without a graph (see Sequential)."""

@@ -66,6 +66,14 @@ class Workspace:
         return view
 
 
+def gradient_shape_error(param: Tensor) -> ShapeError:
+    """The error for a ``.grad`` whose shape is not its parameter's."""
+    return ShapeError(
+        f"a parameter of shape {param.data.shape} has a gradient of shape {param.grad.shape}; "
+        "they must match."
+    )
+
+
 def effective_gradient(
     param: Tensor, weight_decay: float, maximize: bool, workspace: Workspace
 ) -> np.ndarray:
@@ -76,10 +84,7 @@ def effective_gradient(
     """
     grad = param.grad
     if grad.shape != param.data.shape:
-        raise ShapeError(
-            f"a parameter of shape {param.data.shape} has a gradient of shape {grad.shape}; "
-            "they must match."
-        )
+        raise gradient_shape_error(param)
     if weight_decay != 0:
         out = workspace.get(param, 0)
         np.multiply(param.data, weight_decay, out=out)

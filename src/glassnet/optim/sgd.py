@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.autograd import Tensor
 from glassnet.optim._axpy import MIN_SIZE as AXPY_MIN_SIZE
 from glassnet.optim._axpy import axpy
 from glassnet.optim.optimizer import (
@@ -13,6 +14,7 @@ from glassnet.optim.optimizer import (
     ParamsLike,
     check_non_negative,
     effective_gradient,
+    gradient_shape_error,
 )
 
 
@@ -56,34 +58,22 @@ class SGD(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
         momentum = float(group["momentum"])
-        dampening = float(group["dampening"])
         weight_decay = float(group["weight_decay"])
-        nesterov, maximize = group["nesterov"], group["maximize"]
+        maximize = group["maximize"]
+        # p ← p − lr·grad: the direction is the gradient itself, read as it is
+        plain = momentum == 0 and weight_decay == 0 and not maximize
         workspace = self._workspace
         for param in group["params"]:
-            if param.grad is None:  # not used by this forward pass
+            grad = param.grad
+            if grad is None:  # not used by this forward pass
                 continue
-            grad = direction = effective_gradient(param, weight_decay, maximize, workspace)
-            if momentum != 0:
-                state = self.state.setdefault(param, {})
-                buffer = state.get("momentum_buffer")
-                if buffer is None:
-                    # PyTorch starts the buffer at the first gradient, undampened
-                    buffer = np.array(grad, dtype=param.data.dtype, copy=True)
-                    state["momentum_buffer"] = buffer
-                else:
-                    buffer *= momentum
-                    if dampening == 0:
-                        buffer += grad
-                    else:
-                        buffer += np.multiply(grad, 1 - dampening, out=workspace.get(param, 1))
-                if nesterov:
-                    scratch = np.multiply(buffer, momentum, out=workspace.get(param, 1))
-                    scratch += grad
-                    direction = scratch
-                else:
-                    direction = buffer
             data = param.data
+            if not plain:
+                direction = self._direction(param, group, momentum, weight_decay)
+            elif grad.shape == data.shape:
+                direction = grad
+            else:
+                raise gradient_shape_error(param)
             if data.size < AXPY_MIN_SIZE:
                 # small: a temporary costs less than finding a scratch. lr as a 0-d array of the
                 # parameter's dtype (the value NumPy would convert a float to): half the cost.
@@ -95,3 +85,30 @@ class SGD(Optimizer):
             elif not axpy(-lr, direction, data):
                 # `out=` into the shared scratch: the step lr·direction needs no new array
                 data -= np.multiply(direction, lr, out=workspace.get(param, 1))
+
+    def _direction(
+        self, param: Tensor, group: dict[str, Any], momentum: float, weight_decay: float
+    ) -> np.ndarray:
+        """What lr multiplies: g with weight decay and sign, through the momentum buffer."""
+        workspace = self._workspace
+        grad = effective_gradient(param, weight_decay, group["maximize"], workspace)
+        if momentum == 0:
+            return grad
+        dampening = float(group["dampening"])
+        state = self.state.setdefault(param, {})
+        buffer = state.get("momentum_buffer")
+        if buffer is None:
+            # PyTorch starts the buffer at the first gradient, undampened
+            buffer = np.array(grad, dtype=param.data.dtype, copy=True)
+            state["momentum_buffer"] = buffer
+        else:
+            buffer *= momentum
+            if dampening == 0:
+                buffer += grad
+            else:
+                buffer += np.multiply(grad, 1 - dampening, out=workspace.get(param, 1))
+        if not group["nesterov"]:
+            return buffer
+        scratch = np.multiply(buffer, momentum, out=workspace.get(param, 1))
+        scratch += grad
+        return scratch
