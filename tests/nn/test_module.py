@@ -71,6 +71,19 @@ def test_shared_parameter_is_listed_once():
     assert len(list(model.modules())) == 3  # the Sequential, the shared Linear, the ReLU
 
 
+def test_modules_and_parameters_list_what_their_named_forms_list_in_the_same_order():
+    shared = nn.Linear(2, 2)
+    inner = nn.Sequential(nn.Linear(2, 3), shared, nn.Sequential(nn.ReLU(), shared))
+    model = nn.Sequential(OrderedDict(first=TwoLayer(), inner=inner, again=inner, last=shared))
+    model.first.tied = shared  # the same Linear reached a fourth way, at a deeper level
+    named_modules = [module for _, module in model.named_modules()]
+    assert list(model.modules()) == named_modules
+    assert len(named_modules) == len({id(m) for m in named_modules}) == 10
+    named_parameters = [parameter for _, parameter in model.named_parameters()]
+    assert list(model.parameters()) == named_parameters
+    assert len(named_parameters) == 11  # TwoLayer's 7, then shared's 2, then inner's first 2
+
+
 def test_train_and_eval_reach_every_submodule():
     model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Dropout(), nn.ReLU()))
     assert model.eval() is model

@@ -108,19 +108,20 @@ class Sequential(_IndexedModules):
                 x = module.forward(x)
         return x
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, overwrite: bool, start: int = 0) -> np.ndarray:
         """forward on a bare array without a graph, as each layer has: the layers' forward_array
         one after another (see _forward_arrays); ``overwrite``: x is an intermediate no one
-        else holds, which the first layers may compute in place."""
-        if not self._modules:
+        else holds, which the first layers may compute in place; ``start``: begin at that
+        layer (x is then what the layer before it returned)."""
+        if len(self._modules) <= start:
             return x
-        output = self._forward_arrays(x, owned=overwrite)
+        output = self._forward_arrays(x, owned=overwrite, start=start)
         if not isinstance(output, Tensor):
             raise TypeError(f"{type(self).__name__}.forward_array needs a Tensor from its last "
                             f"layer; got {type(output).__name__}.")
         return output.data
 
-    def _forward_arrays(self, array: np.ndarray, owned: bool) -> Any:
+    def _forward_arrays(self, array: np.ndarray, owned: bool, start: int = 0) -> Any:
         """Without a graph, layers hand each other bare arrays through their ``forward_array``
         (the same op as their forward): on one sample the Module and Tensor glue around each
         layer costs more than its arithmetic. From the first layer that has forward hooks, or
@@ -128,7 +129,7 @@ class Sequential(_IndexedModules):
         the rest run as usual on Tensors. An intermediate array no one else holds may be
         overwritten by the next layer (a ReLU in place): on large batches that saves a pass."""
         # `owned`: whether `array` is an intermediate result that no one else holds
-        modules = list(self._modules.values())
+        modules = list(self._modules.values())[start:]
         for index, module in enumerate(modules):
             forward_array = _own_forward_array(type(module))
             if forward_array is None or module._forward_hooks:

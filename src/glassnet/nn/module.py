@@ -158,8 +158,17 @@ class Module:
                 yield from module.named_modules(_join(prefix, name), seen)
 
     def modules(self) -> Iterator[Module]:
-        for _, module in self.named_modules():
+        """named_modules() without the names: the same modules in the same order."""
+        # a stack of what is still to visit: no names to build, no generator per level
+        seen: set[int] = set()
+        pending: list[Module | None] = [self]
+        while pending:
+            module = pending.pop()
+            if module is None or id(module) in seen:
+                continue
+            seen.add(id(module))
             yield module
+            pending.extend(reversed(module._modules.values()))
 
     def children(self) -> Iterator[Module]:
         yield from (m for m in self._modules.values() if m is not None)
@@ -178,8 +187,14 @@ class Module:
                 yield _join(prefix, name), parameter
 
     def parameters(self) -> Iterator[Parameter]:
-        for _, parameter in self.named_parameters():
-            yield parameter
+        """named_parameters() without the names: the same parameters in the same order."""
+        seen: set[int] = set()
+        for module in self.modules():
+            for parameter in module._parameters.values():
+                if parameter is None or id(parameter) in seen:
+                    continue
+                seen.add(id(parameter))
+                yield parameter
 
     def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
         for prefix, module in self.named_modules():

@@ -81,7 +81,6 @@ def _finite_checking(model: Any) -> Callable[[Tensor], Any]:
             return model(x)
 
         return checked
-    rest = model[1:]  # the same layers, without the first
 
     def checked_after_first_layer(x: Tensor) -> np.ndarray:
         with np.errstate(invalid="ignore", over="ignore"):  # warned below if x is fine
@@ -90,7 +89,7 @@ def _finite_checking(model: Any) -> Callable[[Tensor], Any]:
             check_finite(x.data, "X")
             # x is fine, so the model overflowed: again, with the warnings model(x) would give
             hidden = first.forward_array(x.data, overwrite=False)
-        return rest.forward_array(hidden, overwrite=True)
+        return model.forward_array(hidden, overwrite=True, start=1)
 
     return checked_after_first_layer
 
