@@ -170,11 +170,19 @@ def test_invalid_arguments_are_explained(make, error, message):
         make(make_parameters())
 
 
-def test_gradient_of_wrong_shape_is_an_error():
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda params: optim.Adam(params), id="adam"),
+        pytest.param(lambda params: optim.SGD(params, lr=0.1), id="plain-sgd"),
+        pytest.param(lambda params: optim.SGD(params, lr=0.1, momentum=0.9), id="momentum-sgd"),
+    ],
+)
+def test_gradient_of_wrong_shape_is_an_error(make):
     weight, _ = make_parameters()
     weight.grad = np.ones((1, 4))  # would silently broadcast in an in-place update
     with pytest.raises(ShapeError, match=r"shape \(3, 4\) has a gradient of shape \(1, 4\)"):
-        optim.Adam([weight]).step()
+        make([weight]).step()
 
 
 def test_numpy_scalar_hyperparameters_are_saved_as_plain_numbers():

@@ -57,11 +57,8 @@ class SGD(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
-        momentum = float(group["momentum"])
-        weight_decay = float(group["weight_decay"])
-        maximize = group["maximize"]
         # p ← p − lr·grad: the direction is the gradient itself, read as it is
-        plain = momentum == 0 and weight_decay == 0 and not maximize
+        plain = group["momentum"] == 0 and group["weight_decay"] == 0 and not group["maximize"]
         workspace = self._workspace
         for param in group["params"]:
             grad = param.grad
@@ -69,7 +66,7 @@ class SGD(Optimizer):
                 continue
             data = param.data
             if not plain:
-                direction = self._direction(param, group, momentum, weight_decay)
+                direction = self._direction(param, group)
             elif grad.shape == data.shape:
                 direction = grad
             else:
@@ -86,15 +83,14 @@ class SGD(Optimizer):
                 # `out=` into the shared scratch: the step lr·direction needs no new array
                 data -= np.multiply(direction, lr, out=workspace.get(param, 1))
 
-    def _direction(
-        self, param: Tensor, group: dict[str, Any], momentum: float, weight_decay: float
-    ) -> np.ndarray:
+    def _direction(self, param: Tensor, group: dict[str, Any]) -> np.ndarray:
         """What lr multiplies: g with weight decay and sign, through the momentum buffer."""
         workspace = self._workspace
-        grad = effective_gradient(param, weight_decay, group["maximize"], workspace)
+        weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
+        grad = effective_gradient(param, weight_decay, maximize, workspace)
+        momentum, dampening = float(group["momentum"]), float(group["dampening"])
         if momentum == 0:
             return grad
-        dampening = float(group["dampening"])
         state = self.state.setdefault(param, {})
         buffer = state.get("momentum_buffer")
         if buffer is None:
