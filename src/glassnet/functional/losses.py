@@ -297,7 +297,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Mean absolute error |x − y|; input and target of one shape."""
-    return L1(reduction)(*_pair(input, target, "l1_loss"))
+    return L1(reduction).apply(*_pair(input, target, "l1_loss"))
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
