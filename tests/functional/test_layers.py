@@ -46,6 +46,40 @@ def test_linear_gradient_formulas(batch, rng):
     assert not np.shares_memory(bias.grad, grad) and not np.shares_memory(weight.grad, grad)
 
 
+@pytest.mark.parametrize(
+    "batch, in_features, out_features",
+    [
+        pytest.param(600, 300, 2, id="large-input-gradient"),  # x and its gradient: 180k
+        pytest.param(2, 600, 300, id="large-weight-gradient"),  # weight gradient: 180k
+        pytest.param(1, 600, 300, id="large-outer-product"),  # batch of one: k = 1
+        pytest.param(600, 1, 300, id="large-output-from-one-feature"),  # forward with k = 1
+    ],
+)
+def test_linear_large_products_match_the_small_path(
+    batch, in_features, out_features, monkeypatch
+):
+    # results of _MATMUL_FROM elements and more go through np.matmul instead of ndarray.dot
+    from glassnet.functional import layers
+
+    results = (batch * out_features, batch * in_features, out_features * in_features)
+    assert max(results) >= layers._MATMUL_FROM
+
+    def values_and_gradients():
+        rng = np.random.default_rng(7)
+        x = leaf(rng.normal(size=(batch, in_features)))
+        weight = leaf(rng.normal(size=(out_features, in_features)))
+        bias = leaf(rng.normal(size=out_features))
+        out = F.linear(x, weight, bias)
+        out.backward(rng.normal(size=out.shape))
+        return [out.data, x.grad, weight.grad, bias.grad]
+
+    large_path = values_and_gradients()
+    monkeypatch.setattr(layers, "_MATMUL_FROM", 1 << 62)  # every product through ndarray.dot
+    small_path = values_and_gradients()
+    for large, small in zip(large_path, small_path, strict=True):
+        np.testing.assert_allclose(large, small, rtol=1e-12, atol=1e-12)
+
+
 def test_linear_with_a_constant_input_only_differentiates_the_parameters(rng):
     weight = leaf(rng.normal(size=(2, 3)))
     F.linear(rng.normal(size=(4, 3)), weight).sum().backward()
