@@ -13,8 +13,7 @@ import numpy as np
 
 from glassnet.autograd import Function, Tensor, as_tensor
 from glassnet.autograd.ops_unary import sigmoid_values
-from glassnet.errors import ShapeError
-from glassnet.functional.activations import _shift_by_max
+from glassnet.errors import ShapeError, check_numeric
 
 REDUCTIONS = ("mean", "sum", "none")
 # Up to this many elements, MSE sums its squares as one dot product (see MSE.forward).
@@ -191,7 +190,8 @@ def _class_indices(target: np.ndarray, classes: int, who: str) -> np.ndarray:
 class CrossEntropy(_Loss):
     """ℓₙ = −Σ_c qₙ꜀ · log_softmax(xₙ)꜀ with q the (smoothed) target distribution.
 
-    Logits x: (N, C); target: class indices (N,) or probabilities (N, C).
+    Logits x: (N, C) -> loss. The target, class indices (N,) or probabilities (N, C), is a
+    constant of the node, not an input: no gradient flows to it.
     ∂ℓₙ/∂xₙ = softmax(xₙ)·Σq − qₙ: for class indices, softmax − onehot.
 
     Both directions work on the logits transposed, (C, N): NumPy reduces over the class axis
@@ -199,26 +199,31 @@ class CrossEntropy(_Loss):
     10 logits takes 1.7 µs instead of 11.6 µs), and the gradient goes back as a transposed view.
     """
 
-    def __init__(self, reduction: str, label_smoothing: float) -> None:
+    def __init__(self, target: np.ndarray, reduction: str, label_smoothing: float) -> None:
         super().__init__(reduction)
         if not 0 <= label_smoothing <= 1:
             raise ValueError(f"label_smoothing must be in [0, 1]; got {label_smoothing}.")
         self.label_smoothing = label_smoothing
+        self.target = target  # validated class indices, or probabilities in the logits' dtype
 
-    def forward(self, x: np.ndarray, target: np.ndarray) -> np.ndarray:
+    def forward(self, x: np.ndarray) -> np.ndarray:
         n, classes = x.shape
-        # (x − max) − ln Σ e^(x − max), never x − logsumexp(x): see _log_softmax
-        shifted, _ = _shift_by_max(np.ascontiguousarray(x.T), axis=0)
+        # (x − max) − ln Σ e^(x − max), never x − logsumexp(x): see _log_softmax. The copy is
+        # this node's own, so it is shifted in place.
+        shifted = x.T.copy()
+        peak = np.maximum.reduce(shifted, axis=0)
+        if not np.logical_and.reduce(np.isfinite(peak)):
+            peak[~np.isfinite(peak)] = 0  # a row of ±inf is shifted by 0: no inf − inf
+        shifted -= peak
         with np.errstate(under="ignore"):  # e^(x − max) → 0 far below the max is right
             self.exps = np.exp(shifted)
         self.total = np.add.reduce(self.exps, axis=0)
         log_total = np.log(self.total)
-        smoothing = self.label_smoothing
+        smoothing, target = self.label_smoothing, self.target
         if target.ndim == 1:
-            indices = _class_indices(target, classes, "cross_entropy")
             self.target_distribution = None
-            self.flat_target = indices * n + _positions(n)  # where (targetₙ, n) sits in (C, N)
-            losses = log_total - np.take(shifted, self.flat_target)
+            self.flat_target = target * n + _positions(n)  # where (targetₙ, n) sits in (C, N)
+            losses = log_total - shifted.take(self.flat_target)
             if smoothing:
                 sum_log_p = np.add.reduce(shifted, axis=0) - classes * log_total
                 losses = (1 - smoothing) * losses - smoothing / classes * sum_log_p
@@ -229,25 +234,26 @@ class CrossEntropy(_Loss):
         return self.reduce(-np.add.reduce(q.T * shifted, axis=0))
 
     @np.errstate(under="ignore")
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         scale = self.spread(grad)  # scalar, or (N,) for reduction="none"
         gradient = self.exps * (scale / self.total)  # softmax · scale, (C, N)
         q = self.target_distribution
         if q is not None:
             gradient *= np.add.reduce(q, axis=1)
             gradient -= q.T * scale
-            return gradient.T, None
+            return (gradient.T,)
         smoothing = self.label_smoothing
         classes = gradient.shape[0]
-        np.put(gradient, self.flat_target, 0)
+        gradient.put(self.flat_target, 0)
         # p − 1 at the target as −Σ_{j≠t} p_j: a sum of positive terms keeps its relative
         # precision where p itself rounds to 1 (a confident right answer) and p − 1 to 0.
-        at_target = -np.add.reduce(gradient, axis=0)
+        at_target = np.add.reduce(gradient, axis=0)
+        np.negative(at_target, out=at_target)
         if smoothing:
             gradient -= smoothing / classes * scale
             at_target += (smoothing - smoothing / classes) * scale
-        np.put(gradient, self.flat_target, at_target)
-        return gradient.T, None
+        gradient.put(self.flat_target, at_target)
+        return (gradient.T,)
 
 
 class NLL(_Loss):
@@ -276,18 +282,25 @@ def _pair(input: Any, target: Any, who: str, same_shape: bool = True) -> tuple[T
 def _as_batch(input: Tensor, target: Tensor, who: str) -> tuple[Tensor, Tensor, bool]:
     """Accept one sample (C,) with a scalar target, as PyTorch does; (N, C) otherwise."""
     if input.ndim == 1:
-        return input.reshape(1, -1), target.reshape(1, *target.shape), True
-    if input.ndim != 2:
-        raise ShapeError(f"{who} expects input of shape (N, C); got {input.shape}.")
-    if target.ndim == 1 and target.shape[0] != input.shape[0]:
-        raise ShapeError(f"{who}: input has {input.shape[0]} rows but target has "
-                         f"{target.shape[0]} entries.")
-    if target.ndim == 2 and target.shape != input.shape:
-        raise ShapeError(f"{who} expects probabilities of shape {input.shape}; got {target.shape}.")
-    if target.ndim not in (1, 2):
-        raise ShapeError(f"{who} expects target (N,) of class indices or (N, C) of probabilities; "
-                         f"got {target.shape}.")
+        input, target = input.reshape(1, -1), target.reshape(1, *target.shape)
+        _check_batch(input.shape, target.shape, who)
+        return input, target, True
+    _check_batch(input.shape, target.shape, who)
     return input, target, False
+
+
+def _check_batch(shape: tuple[int, ...], target_shape: tuple[int, ...], who: str) -> None:
+    """Input (N, C) with target (N,) of class indices or (N, C) of probabilities."""
+    if len(shape) != 2:
+        raise ShapeError(f"{who} expects input of shape (N, C); got {shape}.")
+    if len(target_shape) == 1 and target_shape[0] != shape[0]:
+        raise ShapeError(f"{who}: input has {shape[0]} rows but target has "
+                         f"{target_shape[0]} entries.")
+    if len(target_shape) == 2 and target_shape != shape:
+        raise ShapeError(f"{who} expects probabilities of shape {shape}; got {target_shape}.")
+    if len(target_shape) not in (1, 2):
+        raise ShapeError(f"{who} expects target (N,) of class indices or (N, C) of probabilities; "
+                         f"got {target_shape}.")
 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -321,10 +334,20 @@ def cross_entropy(
 ) -> Tensor:
     """Softmax cross-entropy on logits (N, C) against class indices (N,) or probabilities (N, C)."""
     logits = as_tensor(input)
-    probabilities = np.ndim(_data(target)) == logits.ndim
-    target = as_tensor(target, like=logits) if probabilities else as_tensor(target)
-    logits, target, single = _as_batch(logits, target, "cross_entropy")
-    loss = CrossEntropy(reduction, label_smoothing).apply(logits, target)
+    target = _data(target)
+    if type(target) is not np.ndarray:
+        target = np.asarray(target)
+    check_numeric(target, who="cross_entropy")
+    single = logits.ndim == 1
+    if single:  # one sample (C,) with a scalar target, as PyTorch accepts
+        logits, target = logits.reshape(1, -1), target.reshape(1, *target.shape)
+    _check_batch(logits.shape, target.shape, "cross_entropy")
+    classes = logits.shape[1]
+    if target.ndim == 1:
+        target = _class_indices(target, classes, "cross_entropy")
+    elif target.dtype != logits.dtype and logits.dtype.kind == "f":
+        target = target.astype(logits.dtype)
+    loss = CrossEntropy(target, reduction, label_smoothing).apply(logits)
     return loss.reshape(()) if single and reduction == "none" else loss
 
 
