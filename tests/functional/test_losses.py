@@ -174,6 +174,20 @@ def test_cross_entropy_bad_targets(target, error, match):
         F.cross_entropy(gn.tensor(PREDICTIONS), target)
 
 
+def test_cross_entropy_rejects_text_labels_by_name():
+    with pytest.raises(gn.DTypeError, match="cross_entropy expects numeric data"):
+        F.cross_entropy(gn.tensor(PREDICTIONS), np.array(["a", "b", "c", "d", "a"]))
+
+
+def test_cross_entropy_records_one_node_on_the_logits_only():
+    # the target is a constant of the node: the graph holds the logits alone
+    logits = gn.tensor(PREDICTIONS, requires_grad=True, dtype=np.float64)
+    loss = F.cross_entropy(logits, LABELS)
+    assert loss.grad_fn.inputs == (logits,) and loss.grad_fn.needs_input_grad == (True,)
+    loss.backward()
+    assert logits.grad.shape == PREDICTIONS.shape
+
+
 def test_cross_entropy_rejects_bad_reduction_and_smoothing():
     with pytest.raises(ValueError, match="reduction"):
         F.cross_entropy(gn.tensor(PREDICTIONS), LABELS, reduction="avg")
