@@ -188,6 +188,35 @@ def test_cross_entropy_records_one_node_on_the_logits_only():
     assert logits.grad.shape == PREDICTIONS.shape
 
 
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_differentiates_probabilities_that_require_grad(reduction, smoothing):
+    # as PyTorch: ∂ℓₙ/∂qₙ = −log_softmax(xₙ)·(1 − smoothing), spread by the reduction
+    probabilities = scipy.special.softmax(rng.normal(size=(N, C)), axis=1)
+    logits = gn.tensor(PREDICTIONS, requires_grad=True, dtype=np.float64)
+    target = gn.tensor(probabilities, requires_grad=True, dtype=np.float64)
+    loss = F.cross_entropy(logits, target, reduction=reduction, label_smoothing=smoothing)
+    constant = F.cross_entropy(gn.tensor(PREDICTIONS, dtype=np.float64), probabilities,
+                               reduction=reduction, label_smoothing=smoothing)  # the fused op
+    np.testing.assert_allclose(loss.data, constant.data, rtol=1e-12)
+    loss.sum().backward()
+    spread = 1 / N if reduction == "mean" else 1.0
+    expected = -scipy.special.log_softmax(PREDICTIONS, axis=1) * (1 - smoothing) * spread
+    np.testing.assert_allclose(target.grad, expected, rtol=1e-12)
+
+    def both(x, q):
+        return F.cross_entropy(x, q, reduction=reduction, label_smoothing=smoothing).sum()
+
+    fresh = [gn.tensor(PREDICTIONS, requires_grad=True, dtype=np.float64),
+             gn.tensor(probabilities, requires_grad=True, dtype=np.float64)]
+    assert gn.gradcheck(both, fresh)
+
+
+def test_cross_entropy_class_indices_cannot_require_grad():
+    with pytest.raises(gn.ShapeError, match="only probabilities"):
+        F.cross_entropy(gn.tensor(PREDICTIONS), gn.tensor(np.ones(N), requires_grad=True))
+
+
 def test_cross_entropy_rejects_bad_reduction_and_smoothing():
     with pytest.raises(ValueError, match="reduction"):
         F.cross_entropy(gn.tensor(PREDICTIONS), LABELS, reduction="avg")

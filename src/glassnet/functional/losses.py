@@ -14,6 +14,7 @@ import numpy as np
 from glassnet.autograd import Function, Tensor, as_tensor
 from glassnet.autograd.ops_unary import sigmoid_values
 from glassnet.errors import ShapeError, check_numeric
+from glassnet.functional.activations import log_softmax
 
 REDUCTIONS = ("mean", "sum", "none")
 # Up to this many elements, MSE sums its squares as one dot product (see MSE.forward).
@@ -332,8 +333,13 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 def cross_entropy(
     input: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0
 ) -> Tensor:
-    """Softmax cross-entropy on logits (N, C) against class indices (N,) or probabilities (N, C)."""
+    """Softmax cross-entropy on logits (N, C) against class indices (N,) or probabilities (N, C).
+
+    Probabilities that require grad get their gradient, −log_softmax(x)·(1 − label_smoothing)
+    per sample, as in PyTorch."""
     logits = as_tensor(input)
+    if isinstance(target, Tensor) and target.requires_grad:
+        return _cross_entropy_to_learned_target(logits, target, reduction, label_smoothing)
     target = _data(target)
     if type(target) is not np.ndarray:
         target = np.asarray(target)
@@ -349,6 +355,33 @@ def cross_entropy(
         target = target.astype(logits.dtype)
     loss = CrossEntropy(target, reduction, label_smoothing).apply(logits)
     return loss.reshape(()) if single and reduction == "none" else loss
+
+
+def _cross_entropy_to_learned_target(
+    logits: Tensor, target: Tensor, reduction: str, label_smoothing: float
+) -> Tensor:
+    """−Σ_c q꜀ · log_softmax(x)꜀ built from differentiable ops, so the target gets its gradient
+    too. The fused op keeps the target as a constant; a target that requires grad is rare."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}.")
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"label_smoothing must be in [0, 1]; got {label_smoothing}.")
+    single = logits.ndim == 1
+    if single:
+        logits, target = logits.reshape(1, -1), target.reshape(1, *target.shape)
+    _check_batch(logits.shape, target.shape, "cross_entropy")
+    if target.ndim != 2:
+        raise ShapeError("cross_entropy: only probabilities (N, C) can require grad; class "
+                         f"indices of shape {target.shape} cannot.")
+    classes = logits.shape[1]
+    smoothing = label_smoothing
+    q = target * (1 - smoothing) + smoothing / classes if smoothing else target
+    losses = -(q * log_softmax(logits, axis=1)).sum(axis=1)
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses.reshape(()) if single else losses
 
 
 def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
