@@ -23,12 +23,7 @@ from glassnet.training.inference import forward_in_batches, metrics_for, prepare
 from glassnet.training.losses import resolve_loss
 from glassnet.training.metrics import Metric, check_metric_targets
 from glassnet.training.progress import Progress, make_progress
-from glassnet.training.validation import (
-    check_positive_int,
-    probably_has_non_finite,
-    restore_modes,
-    snapshot_modes,
-)
+from glassnet.training.validation import check_positive_int, restore_modes, snapshot_modes
 
 _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
           "on_batch_begin", "on_batch_end")
@@ -263,9 +258,7 @@ class _EpochRunner:
         named = getattr(self.model, "named_parameters", None)
         parameters = named() if callable(named) else enumerate(self.model.parameters())
         for name, parameter in parameters:
-            # one BLAS pass decides the usual case; np.isfinite only when it says look closer
-            data = parameter.data
-            if not probably_has_non_finite(data) or np.isfinite(data).all():
+            if np.isfinite(parameter.data).all():
                 continue
             value, _, batch = self.last_finite  # the epoch ran, so some loss was finite
             error = TrainingDiverged(
