@@ -48,6 +48,23 @@ def test_axpy_declines_what_it_cannot_do_and_leaves_y_alone(x, y):
     np.testing.assert_array_equal(y, before)
 
 
+def test_addresses_of_writable_and_read_only_arrays():
+    writable = np.arange(8192.0)
+    read_only = np.arange(8192.0)
+    read_only.flags.writeable = False  # the buffer route refuses it; ctypes.data takes it
+    for array in (writable, read_only, writable[4096:]):
+        assert _axpy._address(array) == array.ctypes.data
+
+
+def test_axpy_reads_a_read_only_x():
+    x = np.full(8192, 2.0)
+    x.flags.writeable = False
+    y = np.ones(8192)
+    if not _axpy.axpy(-0.5, x, y):
+        pytest.skip("no BLAS axpy in this NumPy")
+    assert np.all(y == 0.0)
+
+
 def test_axpy_declines_when_x_and_y_overlap():
     y = np.ones(10000)
     assert _axpy.axpy(-0.5, y[1:], y[:-1]) is False

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-# Below this many elements a ctypes call (~2 µs with the pointer lookups) costs more than the
+# Below this many elements a ctypes call (~1.5 µs with the pointer lookups) costs more than the
 # second NumPy pass it saves.
 MIN_SIZE = 4096
 
@@ -95,5 +95,18 @@ def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> bool:
         or np.may_share_memory(x, y)
     ):
         return False
-    kernel(y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    kernel(y.size, alpha, _address(x), 1, _address(y), 1)
     return True
+
+
+_NO_BYTES = ctypes.c_char * 0
+
+
+def _address(array: np.ndarray) -> int:
+    """Where a contiguous array's data starts. Through the buffer protocol it costs 0.4 µs;
+    array.ctypes.data builds a helper object each time (1.3 µs), but also takes read-only
+    arrays, which the buffer route refuses."""
+    try:
+        return ctypes.addressof(_NO_BYTES.from_buffer(array))
+    except TypeError:
+        return array.ctypes.data
