@@ -66,14 +66,18 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 
 
 def _shift_by_max(
-    x: np.ndarray, axis: int | tuple[int, ...] | None
+    x: np.ndarray, axis: int | tuple[int, ...] | None, in_place: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """(x − max, max) along axis: the subtraction is exact and leaves entries ≤ 0, so exp cannot
-    overflow. A max of ±inf (a row of −inf masks) shifts by 0 instead, to avoid inf − inf."""
+    overflow. A max of ±inf (a row of −inf masks) shifts by 0 instead, to avoid inf − inf.
+    ``in_place``: subtract in x itself (a copy the caller owns) instead of a new array."""
     peak = np.maximum.reduce(x, axis=axis, keepdims=True)
     finite = np.isfinite(peak)
     if not np.logical_and.reduce(finite, axis=None):
         peak = np.where(finite, peak, 0)
+    if in_place:
+        x -= peak
+        return x, peak
     return x - peak, peak
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from glassnet.autograd import Function, Tensor, as_tensor
 from glassnet.autograd.ops_unary import sigmoid_values
 from glassnet.errors import ShapeError, check_numeric
-from glassnet.functional.activations import log_softmax
+from glassnet.functional.activations import _shift_by_max, log_softmax
 
 REDUCTIONS = ("mean", "sum", "none")
 # Up to this many elements, MSE sums its squares as one dot product (see MSE.forward).
@@ -25,9 +25,7 @@ class _Loss(Function):
     """Shared reduction: forward reduces the per-element losses, backward spreads the gradient."""
 
     def __init__(self, reduction: str) -> None:
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}.")
-        self.reduction = reduction
+        self.reduction = _checked_reduction(reduction)
 
     def reduce(self, losses: np.ndarray, count: int | None = None) -> np.ndarray:
         count = losses.size if count is None else count
@@ -52,6 +50,23 @@ class _Loss(Function):
     def negated_for_target(self, grad_input: np.ndarray) -> np.ndarray | None:
         """∂ℓ/∂target = −∂ℓ/∂input for losses of x − y; computed only when the target needs it."""
         return -grad_input if self.needs_input_grad[1] else None
+
+
+def _checked_reduction(reduction: str) -> str:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}.")
+    return reduction
+
+
+def _checked_label_smoothing(label_smoothing: float) -> float:
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"label_smoothing must be in [0, 1]; got {label_smoothing}.")
+    return label_smoothing
+
+
+def _smoothed(q: Any, smoothing: float, classes: int) -> Any:
+    """The target distribution with label smoothing: q·(1 − s) + s/C (arrays or Tensors)."""
+    return q * (1 - smoothing) + smoothing / classes if smoothing else q
 
 
 def _check_same_shape(input: Tensor, target: Tensor, who: str) -> None:
@@ -202,20 +217,14 @@ class CrossEntropy(_Loss):
 
     def __init__(self, target: np.ndarray, reduction: str, label_smoothing: float) -> None:
         super().__init__(reduction)
-        if not 0 <= label_smoothing <= 1:
-            raise ValueError(f"label_smoothing must be in [0, 1]; got {label_smoothing}.")
-        self.label_smoothing = label_smoothing
+        self.label_smoothing = _checked_label_smoothing(label_smoothing)
         self.target = target  # validated class indices, or probabilities in the logits' dtype
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         n, classes = x.shape
         # (x − max) − ln Σ e^(x − max), never x − logsumexp(x): see _log_softmax. The copy is
         # this node's own, so it is shifted in place.
-        shifted = x.T.copy()
-        peak = np.maximum.reduce(shifted, axis=0)
-        if not np.logical_and.reduce(np.isfinite(peak)):
-            peak[~np.isfinite(peak)] = 0  # a row of ±inf is shifted by 0: no inf − inf
-        shifted -= peak
+        shifted, _ = _shift_by_max(x.T.copy(), axis=0, in_place=True)
         with np.errstate(under="ignore"):  # e^(x − max) → 0 far below the max is right
             self.exps = np.exp(shifted)
         self.total = np.add.reduce(self.exps, axis=0)
@@ -229,7 +238,7 @@ class CrossEntropy(_Loss):
                 sum_log_p = np.add.reduce(shifted, axis=0) - classes * log_total
                 losses = (1 - smoothing) * losses - smoothing / classes * sum_log_p
             return self.reduce(losses)
-        q = target if not smoothing else target * (1 - smoothing) + smoothing / classes
+        q = _smoothed(target, smoothing, classes)
         self.target_distribution = q
         shifted -= log_total  # now log_softmax, (C, N)
         return self.reduce(-np.add.reduce(q.T * shifted, axis=0))
@@ -280,8 +289,9 @@ def _pair(input: Any, target: Any, who: str, same_shape: bool = True) -> tuple[T
     return input, target
 
 
-def _as_batch(input: Tensor, target: Tensor, who: str) -> tuple[Tensor, Tensor, bool]:
-    """Accept one sample (C,) with a scalar target, as PyTorch does; (N, C) otherwise."""
+def _as_batch(input: Tensor, target: Any, who: str) -> tuple[Tensor, Any, bool]:
+    """Accept one sample (C,) with a scalar target, as PyTorch does; (N, C) otherwise. The
+    target may be a Tensor or an ndarray."""
     if input.ndim == 1:
         input, target = input.reshape(1, -1), target.reshape(1, *target.shape)
         _check_batch(input.shape, target.shape, who)
@@ -344,10 +354,7 @@ def cross_entropy(
     if type(target) is not np.ndarray:
         target = np.asarray(target)
     check_numeric(target, who="cross_entropy")
-    single = logits.ndim == 1
-    if single:  # one sample (C,) with a scalar target, as PyTorch accepts
-        logits, target = logits.reshape(1, -1), target.reshape(1, *target.shape)
-    _check_batch(logits.shape, target.shape, "cross_entropy")
+    logits, target, single = _as_batch(logits, target, "cross_entropy")
     classes = logits.shape[1]
     if target.ndim == 1:
         target = _class_indices(target, classes, "cross_entropy")
@@ -362,20 +369,13 @@ def _cross_entropy_to_learned_target(
 ) -> Tensor:
     """−Σ_c q꜀ · log_softmax(x)꜀ built from differentiable ops, so the target gets its gradient
     too. The fused op keeps the target as a constant; a target that requires grad is rare."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}.")
-    if not 0 <= label_smoothing <= 1:
-        raise ValueError(f"label_smoothing must be in [0, 1]; got {label_smoothing}.")
-    single = logits.ndim == 1
-    if single:
-        logits, target = logits.reshape(1, -1), target.reshape(1, *target.shape)
-    _check_batch(logits.shape, target.shape, "cross_entropy")
+    reduction = _checked_reduction(reduction)
+    smoothing = _checked_label_smoothing(label_smoothing)
+    logits, target, single = _as_batch(logits, target, "cross_entropy")
     if target.ndim != 2:
         raise ShapeError("cross_entropy: only probabilities (N, C) can require grad; class "
                          f"indices of shape {target.shape} cannot.")
-    classes = logits.shape[1]
-    smoothing = label_smoothing
-    q = target * (1 - smoothing) + smoothing / classes if smoothing else target
+    q = _smoothed(target, smoothing, logits.shape[1])
     losses = -(q * log_softmax(logits, axis=1)).sum(axis=1)
     if reduction == "mean":
         return losses.mean()
