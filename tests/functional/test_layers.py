@@ -53,6 +53,9 @@ def test_linear_gradient_formulas(batch, rng):
         pytest.param(2, 600, 300, id="large-weight-gradient"),  # weight gradient: 180k
         pytest.param(1, 600, 300, id="large-outer-product"),  # batch of one: k = 1
         pytest.param(600, 1, 300, id="large-output-from-one-feature"),  # forward with k = 1
+        # no more rows than columns: output and input gradient laid out feature-major
+        pytest.param(200, 300, 400, id="large-feature-major"),
+        pytest.param(200, 1, 400, id="large-feature-major-from-one-feature"),
     ],
 )
 def test_linear_large_products_match_the_small_path(
@@ -78,6 +81,26 @@ def test_linear_large_products_match_the_small_path(
     small_path = values_and_gradients()
     for large, small in zip(large_path, small_path, strict=True):
         np.testing.assert_allclose(large, small, rtol=1e-12, atol=1e-12)
+
+
+def test_linear_lays_large_results_out_along_their_shorter_side(rng):
+    # (N, out) with N <= out is computed as the transpose of a row-major (out, N) product; the
+    # weight gradient keeps the weight's row-major layout, which optimizers read flat
+    x = leaf(rng.normal(size=(128, 300)))
+    wide = leaf(rng.normal(size=(256, 300)))
+    narrow = leaf(rng.normal(size=(64, 256)))
+    hidden = F.linear(x, wide)
+    out = F.linear(hidden, narrow)
+    assert hidden.data.flags.f_contiguous and not hidden.data.flags.c_contiguous
+    assert out.data.flags.c_contiguous  # 128 rows > 64 columns
+    out.sum().backward()
+    assert wide.grad.flags.c_contiguous and narrow.grad.flags.c_contiguous
+    expected_hidden = x.data @ wide.data.T
+    np.testing.assert_allclose(hidden.data, expected_hidden, rtol=1e-12, atol=1e-10)
+    ones = np.ones((128, 64))
+    np.testing.assert_allclose(narrow.grad, ones.T @ expected_hidden, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(wide.grad, (ones @ narrow.data).T @ x.data, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(x.grad, ones @ narrow.data @ wide.data, rtol=1e-12, atol=1e-9)
 
 
 def test_linear_with_a_constant_input_only_differentiates_the_parameters(rng):

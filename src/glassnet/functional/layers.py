@@ -30,7 +30,7 @@ class Linear(Function):
         elif len(x) * len(weight) < _MATMUL_FROM:  # the result's size, N · out
             out = x.dot(weight.T)
         else:
-            out = _large_product(x, weight.T)
+            out = _large_product(x, weight.T, any_layout=True)
         if bias is not None:
             out += bias  # in place on the fresh product: saves one temporary array
         return out
@@ -47,7 +47,7 @@ class Linear(Function):
             if x.size < _MATMUL_FROM:
                 grad_x = grad_2d.dot(self.weight)
             else:
-                grad_x = _large_product(grad_2d, self.weight)
+                grad_x = _large_product(grad_2d, self.weight, any_layout=True)
             if grad_x.shape != self.x.shape:
                 grad_x = grad_x.reshape(self.x.shape)
         if needs[1]:  # (out, N) @ (N, in): a result of the weight's size
@@ -70,8 +70,16 @@ class Linear(Function):
 _MATMUL_FROM = 1 << 14
 
 
-def _large_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for 2-D a (m, k), b (k, n) -> (m, n) with a large result."""
+def _large_product(a: np.ndarray, b: np.ndarray, *, any_layout: bool = False) -> np.ndarray:
+    """a @ b for 2-D a (m, k), b (k, n) -> (m, n) with a large result. With ``any_layout`` the
+    result is laid out along its shorter side: column-major, as (bᵀ @ aᵀ)ᵀ, when m ≤ n."""
+    # Measured here (OpenBLAS, SkylakeX kernels, 2 threads), the same product runs up to 25 %
+    # faster when the result's contiguous axis is its shorter one: a training batch of 128 through
+    # a 256-wide layer 10-20 % faster per product, 3.5 % on the whole benchmark step. Elementwise
+    # ops keep the layout, so a feature-major activation stays so through bias, ReLU and backward.
+    # Weight gradients keep the weight's own (row-major) layout: the optimizer reads them flat.
+    if any_layout and len(a) <= b.shape[1]:
+        return _large_product(b.T, a.T).T
     # k = 1 (an outer product) stays with dot: matmul does not hand it to BLAS (5x slower)
     return np.matmul(a, b) if a.shape[1] > 1 else a.dot(b)
 
