@@ -105,6 +105,62 @@ class OtherLoad:
         return f"other processes kept {cores:.2f} of {os.cpu_count()} cores busy meanwhile{warning}"
 
 
+@dataclass(frozen=True)
+class Target:
+    """A goal on one ratio of medians (glassnet over a peer): at least, or at most, ``bar``.
+
+    ``low``..``high`` is the ratio's 95 % bootstrap interval over the rounds: "met" and "missed"
+    are said only when the whole interval lies on one side of the bar, else "within noise".
+    """
+
+    label: str
+    ratio: float
+    low: float
+    high: float
+    bar: float
+    at_least: bool = True
+
+    @property
+    def verdict(self) -> str:
+        good = self.low >= self.bar if self.at_least else self.high <= self.bar
+        bad = self.high < self.bar if self.at_least else self.low > self.bar
+        return "met" if good else "missed" if bad else "within noise"
+
+
+def ratio_target(
+    label: str, numerator: Sequence[float], denominator: Sequence[float], bar: float,
+    *, at_least: bool = True,
+) -> Target:
+    """median(numerator) / median(denominator) against ``bar``, with its bootstrap interval."""
+    low, high = ratio_interval(numerator, denominator)
+    ratio = statistics.median(numerator) / statistics.median(denominator)
+    return Target(label, ratio, low, high, bar, at_least)
+
+
+def ratio_interval(
+    numerator: Sequence[float], denominator: Sequence[float], confidence: float = 0.95,
+    resamples: int = 4000, seed: int = 0,
+) -> tuple[float, float]:
+    """Bootstrap interval of median(numerator) / median(denominator) over paired rounds.
+
+    Rounds are resampled together (round i of both lists is one draw), so a slow spell that
+    slowed both contenders of a round stays in one draw instead of counting against one side.
+    """
+    top, bottom = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    if top.shape != bottom.shape or top.size == 0:
+        raise ValueError(f"paired rounds needed; got {top.size} and {bottom.size} values")
+    draws = np.random.default_rng(seed).integers(0, top.size, size=(resamples, top.size))
+    ratios = np.median(top[draws], axis=1) / np.median(bottom[draws], axis=1)
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(ratios, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def targets_table(targets: Sequence[Target]) -> str:
+    rows = [[t.label, f"{t.ratio:.2f}x", f"{t.low:.2f}-{t.high:.2f}", t.verdict] for t in targets]
+    return format_table(["target", "ratio", "95% interval", "verdict"], rows)
+
+
 def spread_percent(values: Sequence[float]) -> float:
     """Interquartile range as a percentage of the median: how noisy the rounds were."""
     if len(values) < 4:

@@ -86,6 +86,14 @@ def summary(mlp_runs: dict[str, dict], tiny: dict, memory: dict) -> None:
     print("\n" + format_table(["tiny network (4000 updates)", "ms"], tiny_rows))
     memory_rows = [[key, f"{entry['added_mib']:.1f}"] for key, entry in memory["peak_rss"].items()]
     print("\n" + format_table(["peak RSS added by one pass", "MiB"], memory_rows))
+    target_rows = [
+        [target["label"], label, f"{target['ratio']:.2f}x",
+         f"{target['low']:.2f}-{target['high']:.2f}", target["verdict"]]
+        for label, run in [*mlp_runs.items(), ("", tiny)] for target in run.get("targets", [])
+    ]  # fmt: skip
+    if target_rows:
+        print("\n" + format_table(["glassnet's target", "run", "ratio", "95% interval",
+                                    "verdict"], target_rows))  # fmt: skip
     loads = [run["other_load_cores"] for run in [*mlp_runs.values(), tiny]]
     print(f"\nother processes' load during the timed scripts: {max(loads):.2f} cores at most")
 

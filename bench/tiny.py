@@ -10,14 +10,24 @@ from __future__ import annotations
 import argparse
 import statistics
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-from harness import OtherLoad, format_table, interleaved_rates, spread_percent, write_json
+from harness import (
+    OtherLoad,
+    format_table,
+    interleaved_rates,
+    ratio_target,
+    spread_percent,
+    targets_table,
+    write_json,
+)
 from peers import Contender, all_contenders, glassnet_status
 from peers_tiny import PEOPLE, STEPS, make_tiny_data
 
 REFERENCES = ("micrograd", "torch_per_sample")
+TARGET = 0.5  # glassnet's time <= 0.5x micrograd's (issue 5)
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -70,6 +80,13 @@ def main() -> None:
     print(format_table(headers, rows))
     if rounds.redone:
         print(f"({rounds.redone} rounds redone: other processes were busy during them)")
+    targets = []
+    if {"glassnet", "micrograd"} <= seconds.keys():
+        targets.append(ratio_target(f"tiny: glassnet time <= {TARGET}x micrograd",
+                                    seconds["glassnet"], seconds["micrograd"], TARGET,
+                                    at_least=False))  # fmt: skip
+        print("glassnet's target: ratio of medians, 95% bootstrap interval over the rounds")
+        print(targets_table(targets))
     names = list(PEOPLE)
     for name, values in predictions.items():
         pairs = zip(names, values, strict=True)
@@ -80,6 +97,7 @@ def main() -> None:
                     for name, values in seconds.items()},
         "predictions": {name: values.tolist() for name, values in predictions.items()},
         "other_load_cores": other_load.cores(), "rounds_redone": rounds.redone,
+        "targets": [asdict(target) | {"verdict": target.verdict} for target in targets],
     })  # fmt: skip
 
 

@@ -1,0 +1,52 @@
+"""The benchmark's verdicts: a target is met or missed only when its whole interval says so."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from harness import Target, ratio_interval, ratio_target  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "low, high, at_least, verdict",
+    [
+        (0.91, 0.97, True, "met"),
+        (0.85, 0.89, True, "missed"),
+        (0.88, 0.93, True, "within noise"),
+        (0.50, 0.70, False, "met"),
+        (0.80, 0.90, False, "missed"),
+        (0.70, 0.80, False, "within noise"),
+    ],
+)
+def test_verdict_needs_the_whole_interval_on_one_side(low, high, at_least, verdict):
+    bar = 0.9 if at_least else 0.75
+    assert Target("t", (low + high) / 2, low, high, bar, at_least).verdict == verdict
+
+
+def test_ratio_interval_covers_the_true_ratio_and_narrows_with_more_rounds():
+    rng = np.random.default_rng(1)
+
+    def rounds(count):
+        slow_spells = rng.uniform(0.7, 1.0, count)  # the machine's speed, shared by a round
+        fused = 100 * slow_spells * rng.normal(1, 0.05, count)
+        ours = 93 * slow_spells * rng.normal(1, 0.05, count)
+        return ours, fused
+
+    few_low, few_high = ratio_interval(*rounds(11))
+    many_low, many_high = ratio_interval(*rounds(201))
+    assert few_low < 0.93 < few_high and many_low < 0.93 < many_high
+    assert many_high - many_low < 0.75 * (few_high - few_low)
+
+
+def test_ratio_target_reports_the_ratio_of_medians():
+    target = ratio_target("t", [2.0, 4.0, 3.0], [1.0, 1.0, 2.0], 1.0)
+    assert target.ratio == pytest.approx(3.0)
+    assert target.low <= target.ratio <= target.high
+
+
+def test_ratio_interval_wants_paired_rounds():
+    with pytest.raises(ValueError, match="paired rounds"):
+        ratio_interval([1.0, 2.0], [1.0])
