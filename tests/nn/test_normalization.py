@@ -24,6 +24,21 @@ class TestBatchNorm1d:
         expected = _normalize(x, 0) * norm.weight.data + norm.bias.data
         np.testing.assert_allclose(norm(x).data, expected, rtol=1e-12, atol=1e-12)
 
+    def test_a_feature_major_batch_normalizes_as_a_row_major_one(self, float64_default, rng):
+        # Linear hands BatchNorm its output column-major when the batch is no longer than wide
+        x = rng.normal(loc=2.0, scale=3.0, size=(8, 20))
+        results = []
+        for layout in (np.ascontiguousarray(x), np.asfortranarray(x)):
+            norm = nn.BatchNorm1d(20)
+            norm.weight.data[...] = np.linspace(0.5, 2.0, 20)
+            inputs = gn.tensor(layout, requires_grad=True)
+            out = norm(inputs)
+            (out * out * np.arange(160.0).reshape(8, 20)).sum().backward()
+            results.append([out.data, inputs.grad, norm.weight.grad, norm.bias.grad,
+                            norm.running_mean, norm.running_var])  # fmt: skip
+        for row_major, column_major in zip(*results, strict=True):
+            np.testing.assert_allclose(column_major, row_major, rtol=1e-12, atol=1e-12)
+
     def test_running_statistics_follow_momentum_and_unbiased_variance(self, float64_default, rng):
         norm = nn.BatchNorm1d(2, momentum=0.2)
         running_mean, running_var = np.zeros(2), np.ones(2)
