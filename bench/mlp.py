@@ -1,7 +1,7 @@
 """MLP training and inference speed: the peers (and glassnet, once registered) side by side.
 
 Runs every contender in one process, interleaved round-robin, and reports the median round.
-    .venv/bin/python bench/mlp.py [--rounds 21] [--steps 64] [--quick] [--json out.json]
+    .venv/bin/python bench/mlp.py [--rounds 41] [--steps 64] [--quick] [--json out.json]
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ FORWARD_FLOPS_PER_SAMPLE = 2 * FORWARD_MACS
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=21, help="timed rounds (median reported)")
+    parser.add_argument("--rounds", type=int, default=41, help="timed rounds (median reported)")
     parser.add_argument("--steps", type=int, default=64,
                         help="training steps per contender per round (64 = one epoch)")  # fmt: skip
     parser.add_argument("--latency-calls", type=int, default=1000,
