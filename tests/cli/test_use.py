@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -88,6 +90,22 @@ def test_predict_to_stdout_in_label_names(trained_classifier, iris_csv):
     tabular_model = TabularModel.load(model_path)
     expected = tabular_model.predict(tabular_model.features(read_csv(iris_csv)))
     assert [row["prediction"] for row in rows] == expected.tolist()
+
+
+@pytest.mark.parametrize("command", ["info", "predict", "evaluate"])
+def test_a_reader_that_stops_early_is_not_an_error(command, trained_classifier, iris_csv):
+    # `glassnet info model | head -1`: the pipe closes before the output is all written
+    model_path, _ = trained_classifier
+    arguments = [model_path] if command == "info" else [model_path, iris_csv]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "glassnet", command, *map(str, arguments)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
+    )  # fmt: skip
+    assert process.stdout.read(1)  # then stop reading, as head does
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, stderr
+    assert stderr == ""
 
 
 def test_predict_proba_to_a_file_matches_columns_by_name(tmp_path, trained_classifier):

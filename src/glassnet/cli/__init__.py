@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -58,10 +59,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.handler(args) or 0)
+        status = int(args.handler(args) or 0)
+        sys.stdout.flush()  # here, so that a reader gone early is caught below, not at exit
+        return status
+    except BrokenPipeError:  # the reader stopped early (`| head`): not an error
+        _quiet_stdout()
+        return 0
     except KeyboardInterrupt:
         print(f"glassnet {args.command}: interrupted", file=sys.stderr)
         return 130
     except (GlassnetError, OSError, ImportError) as error:
         print(f"glassnet {args.command}: error: {error}", file=sys.stderr)
         return 1
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at devnull, as Python's docs advise, so that the flush at exit is silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import sys
 from typing import Any
 
@@ -68,19 +67,8 @@ def run(args: argparse.Namespace) -> int:
         atomic_write_bytes(args.out, text.encode("utf-8"))
         print(f"Wrote {len(outputs):,} predictions to {args.out}")
     else:
-        write_to_stdout(text)
-    return 0
-
-
-def write_to_stdout(text: str) -> None:
-    """Print ``text``; a reader that stops early (``| head``) is not an error."""
-    try:
         sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # As the Python docs advise: point stdout at devnull so the flush at exit is silent too.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 def predictions_csv(preprocessing: Any, outputs: Any, with_probabilities: bool) -> str:
