@@ -92,6 +92,22 @@ def test_train_and_eval_reach_every_submodule():
     assert all(m.training for m in model.modules())
 
 
+def test_train_obeys_a_child_that_overrides_it():
+    class FrozenNorm(nn.BatchNorm1d):
+        """Keeps its running statistics: always in eval mode, whatever the parent asks."""
+
+        def train(self, mode=True):
+            return super().train(False)
+
+    frozen = FrozenNorm(2)
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(frozen, nn.Dropout()))
+    model.train()
+    assert not frozen.training
+    assert model.training and model[0].training and model[1][1].training
+    model(np.ones((4, 2), dtype=np.float32))  # in eval mode, the running statistics stay
+    np.testing.assert_array_equal(frozen.running_mean, np.zeros(2))
+
+
 def test_zero_grad_forgets_or_zeros_gradients():
     model = TwoLayer()
     model(np.ones((3, 3))).sum().backward()

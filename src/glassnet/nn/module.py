@@ -215,9 +215,13 @@ class Module:
 
     # -- modes and gradients ---------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
-        """Training mode (dropout active, batch norm uses batch statistics); returns self."""
-        for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+        """Training mode (dropout active, batch norm uses batch statistics); returns self.
+
+        Calls ``train(mode)`` on each child, as PyTorch does, so a module that overrides it
+        (one that keeps a frozen part in eval mode, say) is obeyed inside a larger model."""
+        object.__setattr__(self, "training", bool(mode))
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
