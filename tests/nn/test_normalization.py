@@ -142,6 +142,11 @@ class TestBatchNorm1d:
 
 
 class TestLayerNorm:
+    def test_a_scalar_keeps_its_shape(self):
+        # normalized_shape () on a 0-d input: the statistics are the value itself
+        out = nn.LayerNorm(())(gn.tensor(np.float32(3.0)))
+        assert out.shape == () and out.item() == 0.0
+
     def test_normalises_each_sample_over_the_last_axes(self, float64_default, rng):
         norm = nn.LayerNorm((3, 4))
         norm.weight.data[...] = rng.normal(size=(3, 4))
