@@ -103,6 +103,18 @@ def test_predictions_equal_the_models_output(dtype, batch_size):
     model.train()
 
 
+def test_predictions_are_row_major_even_when_the_last_layer_is_wide():
+    # 100 rows through 300 outputs are computed feature-major (see functional/layers.py)
+    model = nn.Sequential(nn.Linear(4, 300))
+    X = np.random.default_rng(0).normal(size=(100, 4)).astype(np.float32)
+    with gn.no_grad():
+        raw = model(gn.tensor(X)).data
+    assert raw.flags.f_contiguous and not raw.flags.c_contiguous
+    out = predict(model, X)
+    assert out.flags.c_contiguous
+    np.testing.assert_array_equal(out, raw)
+
+
 def test_inputs_with_extra_axes_are_checked_row_by_row():
     model = mlp()
     X = np.random.default_rng(0).normal(size=(4, 3, 6)).astype(np.float32)

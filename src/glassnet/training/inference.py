@@ -55,7 +55,11 @@ def forward_in_batches(
             ]
     finally:
         restore_modes(modes)
-    return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+    if len(outputs) > 1:
+        return np.concatenate(outputs)
+    # row-major, as callers of a predict expect: a wide layer's output on a short batch may be
+    # laid out feature-major (see functional/layers.py); copied only then
+    return np.ascontiguousarray(outputs[0])
 
 
 def _finite_checking(model: Any) -> Callable[[Tensor], Any]:
