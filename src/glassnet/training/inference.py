@@ -55,11 +55,11 @@ def forward_in_batches(
             ]
     finally:
         restore_modes(modes)
-    if len(outputs) > 1:
-        return np.concatenate(outputs)
+    joined = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
     # row-major, as callers of a predict expect: a wide layer's output on a short batch may be
-    # laid out feature-major (see functional/layers.py); copied only then
-    return np.ascontiguousarray(outputs[0])
+    # laid out feature-major (see functional/layers.py), and so is a concatenation of such
+    # batches; copied only then
+    return np.ascontiguousarray(joined)
 
 
 def _finite_checking(model: Any) -> Callable[[Tensor], Any]:
