@@ -8,7 +8,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,13 @@ class Target:
         bad = self.high < self.bar if self.at_least else self.low > self.bar
         return "met" if good else "missed" if bad else "within noise"
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self) | {"verdict": self.verdict}
+
+    @classmethod
+    def from_json(cls, entry: dict[str, Any]) -> Target:
+        return cls(**{field.name: entry[field.name] for field in fields(cls)})
+
 
 def ratio_target(
     label: str, numerator: Sequence[float], denominator: Sequence[float], bar: float,
@@ -156,9 +163,13 @@ def ratio_interval(
     return float(low), float(high)
 
 
-def targets_table(targets: Sequence[Target]) -> str:
+def targets_table(targets: Sequence[Target], runs: Sequence[str] | None = None) -> str:
+    """A row per target: ratio, interval, verdict; with ``runs``, which run each comes from."""
     rows = [[t.label, f"{t.ratio:.2f}x", f"{t.low:.2f}-{t.high:.2f}", t.verdict] for t in targets]
-    return format_table(["target", "ratio", "95% interval", "verdict"], rows)
+    if runs is None:
+        return format_table(["target", "ratio", "95% interval", "verdict"], rows)
+    rows = [[row[0], run, *row[1:]] for row, run in zip(rows, runs, strict=True)]
+    return format_table(["glassnet's target", "run", "ratio", "95% interval", "verdict"], rows)
 
 
 def spread_percent(values: Sequence[float]) -> float:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-from dataclasses import asdict
 
 import numpy as np
 import peers
@@ -194,7 +193,7 @@ def main() -> None:
                                       for name, values in rounds.rates.items()}
                                for kind, rounds in results.items()},
         "rounds_redone": {kind: rounds.redone for kind, rounds in results.items()},
-        "targets": [asdict(target) | {"verdict": target.verdict} for target in targets],
+        "targets": [target.to_json() for target in targets],
     })  # fmt: skip
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from harness import format_table, openblas_environment
+from harness import Target, format_table, openblas_environment, targets_table
 from mlp import REFERENCES
 
 HERE = Path(__file__).resolve().parent
@@ -86,14 +86,12 @@ def summary(mlp_runs: dict[str, dict], tiny: dict, memory: dict) -> None:
     print("\n" + format_table(["tiny network (4000 updates)", "ms"], tiny_rows))
     memory_rows = [[key, f"{entry['added_mib']:.1f}"] for key, entry in memory["peak_rss"].items()]
     print("\n" + format_table(["peak RSS added by one pass", "MiB"], memory_rows))
-    target_rows = [
-        [target["label"], label, f"{target['ratio']:.2f}x",
-         f"{target['low']:.2f}-{target['high']:.2f}", target["verdict"]]
-        for label, run in [*mlp_runs.items(), ("", tiny)] for target in run.get("targets", [])
-    ]  # fmt: skip
-    if target_rows:
-        print("\n" + format_table(["glassnet's target", "run", "ratio", "95% interval",
-                                    "verdict"], target_rows))  # fmt: skip
+    runs = [*mlp_runs.items(), ("", tiny)]
+    targets = [(label, Target.from_json(entry)) for label, run in runs
+               for entry in run.get("targets", [])]  # fmt: skip
+    if targets:
+        labels, found = zip(*targets, strict=True)
+        print("\n" + targets_table(found, runs=labels))
     loads = [run["other_load_cores"] for run in [*mlp_runs.values(), tiny]]
     print(f"\nother processes' load during the timed scripts: {max(loads):.2f} cores at most")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import statistics
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -97,7 +96,7 @@ def main() -> None:
                     for name, values in seconds.items()},
         "predictions": {name: values.tolist() for name, values in predictions.items()},
         "other_load_cores": other_load.cores(), "rounds_redone": rounds.redone,
-        "targets": [asdict(target) | {"verdict": target.verdict} for target in targets],
+        "targets": [target.to_json() for target in targets],
     })  # fmt: skip
 
 

@@ -50,3 +50,10 @@ def test_ratio_target_reports_the_ratio_of_medians():
 def test_ratio_interval_wants_paired_rounds():
     with pytest.raises(ValueError, match="paired rounds"):
         ratio_interval([1.0, 2.0], [1.0])
+
+
+def test_a_target_survives_the_json_the_scripts_hand_to_run_all():
+    target = Target("t", 0.93, 0.9, 0.96, 0.9, at_least=True)
+    entry = target.to_json()
+    assert entry["verdict"] == "met"
+    assert Target.from_json(entry) == target
