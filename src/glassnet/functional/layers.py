@@ -30,7 +30,7 @@ class Linear(Function):
         elif len(x) * len(weight) < _MATMUL_FROM:  # the result's size, N · out
             out = x.dot(weight.T)
         elif len(x) <= len(weight):  # feature-major: see the note on layouts below
-            out = _large_product(weight, x.T).T
+            out = _column_major_product(x, weight.T)
         else:
             out = _large_product(x, weight.T)
         if bias is not None:
@@ -49,7 +49,7 @@ class Linear(Function):
             if x.size < _MATMUL_FROM:
                 grad_x = grad_2d.dot(self.weight)
             elif _column_major(x):  # laid out as x is, like the gradients of elementwise ops
-                grad_x = _large_product(self.weight.T, grad_2d.T).T
+                grad_x = _column_major_product(grad_2d, self.weight)
             else:
                 grad_x = _large_product(grad_2d, self.weight)
             if grad_x.shape != self.x.shape:
@@ -93,6 +93,11 @@ def _large_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for 2-D a (m, k), b (k, n) -> (m, n) with a large result."""
     # k = 1 (an outer product) stays with dot: matmul does not hand it to BLAS (5x slower)
     return np.matmul(a, b) if a.shape[1] > 1 else a.dot(b)
+
+
+def _column_major_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b as _large_product makes it, laid out column-major: the transpose of bᵀ @ aᵀ."""
+    return _large_product(b.T, a.T).T
 
 
 # Read-only vectors of ones by (length, dtype); a handful of batch sizes in practice.
