@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet._blas import ADD_TO_ROWS_MIN_SIZE, add_to_rows
 from glassnet.autograd import Function, Tensor, as_tensor
 from glassnet.errors import ShapeError
 from glassnet.random import default_generator
@@ -34,7 +35,10 @@ class Linear(Function):
         else:
             out = _large_product(x, weight.T)
         if bias is not None:
-            out += bias  # in place on the fresh product: saves one temporary array
+            # in place on the fresh product (no temporary); a large one through BLAS, which
+            # adds a row to every row 2-4x faster than NumPy's broadcast (see _blas.py)
+            if out.size < ADD_TO_ROWS_MIN_SIZE or not add_to_rows(out, bias):
+                out += bias
         return out
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:

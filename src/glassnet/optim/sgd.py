@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._blas import AXPY_MIN_SIZE, axpy
 from glassnet.autograd import Tensor
-from glassnet.optim._axpy import MIN_SIZE as AXPY_MIN_SIZE
-from glassnet.optim._axpy import axpy
 from glassnet.optim.optimizer import (
     Optimizer,
     ParamsLike,
