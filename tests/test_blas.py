@@ -196,3 +196,21 @@ def test_a_kernel_that_disagrees_with_numpy_is_refused(routine):
     assert _blas._agrees_with_numpy(kernels)
     kernels[routine, np.dtype(np.float64)] = lambda *arguments: None  # computes nothing
     assert not _blas._agrees_with_numpy(kernels)
+
+
+def _misaligned(count, dtype):
+    """A contiguous array of ``count`` ones whose data starts one byte off its dtype's alignment."""
+    raw = np.zeros(count * np.dtype(dtype).itemsize + 1, dtype=np.uint8)
+    array = raw[1:].view(dtype)
+    array[...] = 1
+    assert not array.flags.aligned
+    return array
+
+
+def test_both_decline_misaligned_arrays():
+    out = _misaligned(256 * 256, np.float64).reshape(256, 256)
+    assert _blas.add_to_rows(out, np.ones(256)) is False
+    assert _blas.add_to_rows(np.ones((256, 256)), _misaligned(256, np.float64)) is False
+    assert _blas.axpy(-0.5, _misaligned(8192, np.float64), np.ones(8192)) is False
+    assert _blas.axpy(-0.5, np.ones(8192), _misaligned(8192, np.float64)) is False
+    assert np.all(out == 1)

@@ -120,8 +120,8 @@ def _kernel(routine: str, dtype: np.dtype) -> _Kernel | None:
 
 
 def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> bool:
-    """y += alpha·x in place if BLAS can (same dtype float32/64, both contiguous, large enough);
-    returns False, touching nothing, when the caller must do it with NumPy."""
+    """y += alpha·x in place if BLAS can (same dtype float32/64, both contiguous and aligned,
+    large enough); returns False, touching nothing, when the caller must do it with NumPy."""
     kernel = _kernel("axpy", y.dtype)
     if (
         kernel is None
@@ -129,6 +129,7 @@ def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> bool:
         or x.dtype != y.dtype
         or x.shape != y.shape
         or not (x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable)
+        or not (x.flags.aligned and y.flags.aligned)
         or np.may_share_memory(x, y)
     ):
         return False
@@ -138,8 +139,8 @@ def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> bool:
 
 def add_to_rows(out: np.ndarray, row: np.ndarray) -> bool:
     """out[i] += row for every row of a 2-D ``out`` (N, k), in place, if BLAS can (row (k,) of
-    out's dtype, float32/64, contiguous; out row- or column-major, large enough); returns False,
-    touching nothing, when the caller must do it with NumPy."""
+    out's dtype, float32/64, contiguous; out row- or column-major, large enough; both aligned);
+    returns False, touching nothing, when the caller must do it with NumPy."""
     kernel = _kernel("ger", out.dtype)
     if (
         kernel is None
@@ -149,6 +150,7 @@ def add_to_rows(out: np.ndarray, row: np.ndarray) -> bool:
         or row.shape != out.shape[1:]
         or not (row.flags.c_contiguous and out.flags.writeable)
         or not (out.flags.c_contiguous or out.flags.f_contiguous)
+        or not (out.flags.aligned and row.flags.aligned)
         or np.may_share_memory(out, row)
     ):
         return False
