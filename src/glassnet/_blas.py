@@ -165,21 +165,29 @@ def _ger(kernel: _Kernel, out: np.ndarray, row: np.ndarray) -> None:
         order, leading, start = _ROW_MAJOR, columns, _address(out)
     else:  # the buffer route takes only row-major arrays; out.T starts at the same address
         order, leading, start = _COLUMN_MAJOR, rows, _address(out.T)
-    ones = _ONES.get((rows, out.dtype))
-    if ones is None:
-        if len(_ONES) > 16:  # many batch sizes: start over
-            _ONES.clear()
-        ones = _ONES[rows, out.dtype] = _ones_at(rows, out.dtype)
-    kernel(order, rows, columns, 1.0, ones[1], 1, _address(row), 1, start, leading)
+    ones_address = _ones_with_address(rows, out.dtype)[1]
+    kernel(order, rows, columns, 1.0, ones_address, 1, _address(row), 1, start, leading)
 
 
-# A vector of ones by (length, dtype), with its address: the x of out ← out + x·rowᵀ.
+# Read-only vectors of ones by (length, dtype), with their addresses; a handful of batch sizes in
+# practice: the 1 of out ← out + 1·bᵀ here and of a batch sum ones·g (functional/layers.py).
 _ONES: dict[tuple[int, np.dtype], tuple[np.ndarray, int]] = {}
 
 
-def _ones_at(length: int, dtype: np.dtype) -> tuple[np.ndarray, int]:
-    ones = np.ones(length, dtype=dtype)
-    return ones, ones.ctypes.data
+def ones(length: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of ``length`` ones of ``dtype``, made once and kept."""
+    return _ones_with_address(length, dtype)[0]
+
+
+def _ones_with_address(length: int, dtype: np.dtype) -> tuple[np.ndarray, int]:
+    entry = _ONES.get((length, dtype))
+    if entry is None:
+        if len(_ONES) > 16:  # many batch sizes (e.g. the last batch of many data sets): start over
+            _ONES.clear()
+        vector = np.ones(length, dtype=dtype)
+        vector.flags.writeable = False
+        entry = _ONES[length, dtype] = (vector, vector.ctypes.data)
+    return entry
 
 
 _NO_BYTES = ctypes.c_char * 0
