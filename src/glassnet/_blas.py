@@ -25,11 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-# Below these sizes a ctypes call (~1.5 µs with the pointer lookups) costs more than it saves:
-# axpy's second NumPy pass, or (measured for add_to_rows) the broadcast add, which BLAS matches
-# at 128×128 and beats from 128×256 on.
+# Below these sizes a ctypes call (~1.5 µs with the pointer lookups, more with cold caches)
+# costs more than it saves: axpy's second NumPy pass, or the broadcast add. Timed alone, ger
+# beats the add from 128×256 on; but a training step whose 128×256 bias went through it ran
+# 1-1.7 % slower (paired, in one process: between large products the ctypes machinery runs cold),
+# while 1024-row inference batches (128k and 256k elements) gain.
 AXPY_MIN_SIZE = 4096
-ADD_TO_ROWS_MIN_SIZE = 1 << 15
+ADD_TO_ROWS_MIN_SIZE = 1 << 17
 
 # (symbol form, integer type) per OpenBLAS build NumPy has shipped: scipy-openblas (NumPy ≥ 2)
 # and the 64-bit-integer OpenBLAS of NumPy 1.2x wheels. {0}: s or d; {1}: the routine.
