@@ -36,7 +36,8 @@ class Linear(Function):
             out = _large_product(x, weight.T)
         if bias is not None:
             # in place on the fresh product (no temporary); a large one through BLAS, which
-            # adds a row to every row 2-4x faster than NumPy's broadcast (see _blas.py)
+            # adds a row to every row 2-4x faster than NumPy's broadcast (see _blas.py). The size
+            # is tested here first so that small batches (one sample, say) make no call at all
             if out.size < ADD_TO_ROWS_MIN_SIZE or not add_to_rows(out, bias):
                 out += bias
         return out
