@@ -183,7 +183,7 @@ def main() -> None:
     print(latency_table(results["latency"]))
     targets = glassnet_targets(results)
     if targets:
-        print("\nglassnet's targets: ratio of medians, 95% bootstrap interval over the rounds")
+        print("\nglassnet's targets: median of the per-round ratios, 95% bootstrap interval")
         print(targets_table(targets))
     write_json(arguments.json, {
         "openblas_environment": openblas_environment(), "blas": blas_lines(),

@@ -84,7 +84,7 @@ def main() -> None:
         targets.append(ratio_target(f"tiny: glassnet time <= {TARGET}x micrograd",
                                     seconds["glassnet"], seconds["micrograd"], TARGET,
                                     at_least=False))  # fmt: skip
-        print("glassnet's target: ratio of medians, 95% bootstrap interval over the rounds")
+        print("glassnet's target: median of the per-round ratios, 95% bootstrap interval")
         print(targets_table(targets))
     names = list(PEOPLE)
     for name, values in predictions.items():
