@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -39,8 +40,14 @@ def interleaved_rates(
     *,
     prepare: dict[str, Callable[[], None]] | None = None,
     warmup_rounds: int = 1,
+    seed: int = 0,
 ) -> Rounds:
-    """Samples per second of each run, per round: round-robin, start rotated each round.
+    """Samples per second of each run, per round; every round runs each once, in a new order.
+
+    The order is shuffled (seeded, so every run of a script uses the same orders): rotating one
+    fixed order would have every contender but the round's first always follow the same one,
+    and whatever that one leaves behind (BLAS threads still spinning, caches full of its data)
+    would always land on the same contender.
 
     Each run() does a fixed amount of work and returns the samples it processed; prepare[name]()
     runs untimed just before it. Warm-up rounds are dropped; so is a round during which other
@@ -51,11 +58,13 @@ def interleaved_rates(
     rates: dict[str, list[float]] = {name: [] for name in names}
     limit = warmup_rounds + MAX_ROUNDS_FACTOR * rounds
     kept = redone = attempt = 0
+    orders = random.Random(seed)
     while kept < rounds and attempt < limit:
-        shift = attempt % len(names)
+        order = names.copy()
+        orders.shuffle(order)
         other_load = OtherLoad()
         this_round = {}
-        for name in names[shift:] + names[:shift]:
+        for name in order:
             if prepare:
                 prepare[name]()
             gc.collect()  # the previous run's garbage is collected on no one's clock

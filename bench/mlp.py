@@ -1,6 +1,6 @@
 """MLP training and inference speed: the peers (and glassnet, once registered) side by side.
 
-Runs every contender in one process, interleaved round-robin, and reports the median round.
+Runs every contender in one process, once per round in a shuffled order, and reports medians.
     .venv/bin/python bench/mlp.py [--rounds 41] [--steps 64] [--quick] [--json out.json]
 """
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from harness import Target, ratio_interval, ratio_target  # noqa: E402
+import harness  # noqa: E402
+from harness import Target, interleaved_rates, ratio_interval, ratio_target  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -72,3 +73,31 @@ def test_a_target_survives_the_json_the_scripts_hand_to_run_all():
     entry = target.to_json()
     assert entry["verdict"] == "met"
     assert Target.from_json(entry) == target
+
+
+class QuietMachine:
+    def cores(self):
+        return 0.0
+
+
+def test_no_contender_always_runs_right_after_the_same_one(monkeypatch):
+    monkeypatch.setattr(harness, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(harness, "OtherLoad", QuietMachine)  # psutil is a bench extra
+    calls = []
+
+    def run(name):
+        def runner():
+            calls.append(name)
+            return 1
+
+        return runner
+
+    names = ["a", "b", "c", "d"]
+    result = interleaved_rates({name: run(name) for name in names}, rounds=24, warmup_rounds=0)
+    assert all(len(result.rates[name]) == 24 for name in names)
+    rounds = [calls[i : i + 4] for i in range(0, len(calls), 4)]
+    assert all(sorted(order) == names for order in rounds)  # each once per round
+    followed = {name: {order[order.index(name) - 1] for order in rounds if order[0] != name}
+                for name in names}  # fmt: skip
+    assert all(followed[name] == set(names) - {name} for name in names)
+    assert {order[0] for order in rounds} == set(names)
