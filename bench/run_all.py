@@ -2,7 +2,7 @@
 
 mlp.py runs once with the environment as it is and once under
 `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`, which changes only that subprocess.
-    .venv/bin/python bench/run_all.py [--quick]
+    .venv/bin/python bench/run_all.py [--quick] [--keep FOLDER]
 """
 
 from __future__ import annotations
@@ -105,7 +105,11 @@ def _format(value: float | None, unit: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="pass --quick to every script")
-    quick = ["--quick"] if parser.parse_args().quick else []
+    parser.add_argument(
+        "--keep", metavar="FOLDER", help="keep each script's JSON (every round's numbers) there"
+    )
+    arguments = parser.parse_args()
+    quick = ["--quick"] if arguments.quick else []
     print("=== Machine")
     print("\n".join(cpu_description()))
     set_here = [name for name in UNSET if name in os.environ]
@@ -113,7 +117,8 @@ def main() -> None:
         print(f"note: neither {' nor '.join(UNSET)} is set here, so the two mlp.py runs "
               "measure the same configuration")  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder)
+        out = Path(arguments.keep or folder)
+        out.mkdir(parents=True, exist_ok=True)
         mlp_runs = {
             "env as is": run_script(
                 "mlp.py, environment as is", ["mlp.py", *quick], out / "a.json"

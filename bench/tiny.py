@@ -2,7 +2,7 @@
 
 Each round builds every contender afresh from the same start (untimed) and times the 4000
 updates; rounds are interleaved and the median is reported.
-    .venv/bin/python bench/tiny.py [--rounds 21] [--quick] [--json out.json]
+    .venv/bin/python bench/tiny.py [--rounds 41] [--quick] [--json out.json]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ TARGET = 0.5  # glassnet's time <= 0.5x micrograd's (issue 5)
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=21, help="timed rounds (median reported)")
+    parser.add_argument("--rounds", type=int, default=41, help="timed rounds (median reported)")
     parser.add_argument("--quick", action="store_true", help="2 rounds")
     parser.add_argument("--json", help="also write the results to this file")
     arguments = parser.parse_args()
