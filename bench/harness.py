@@ -169,7 +169,7 @@ def ratio_interval(
 
     Why per round: the machine's speed drifts over seconds, and the contenders of one round run
     seconds apart, so a slow spell slows both (measured here: their rounds correlate at
-    0.3-0.5). The round's ratio cancels what they share; a ratio of medians taken over all
+    0.2-0.6). The round's ratio cancels what they share; a ratio of medians taken over all
     rounds keeps it in its interval.
     """
     top, bottom = _paired(numerator, denominator)
