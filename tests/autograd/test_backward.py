@@ -170,15 +170,15 @@ def test_a_diamond_graph_visits_each_node_once():
     np.testing.assert_allclose(x.grad, [2 * e + 2 * e * e])
 
 
-def test_gradient_through_a_loss_target_that_is_not_differentiated(rng):
-    """A loss returns no gradient for its target; a target computed from a graph must not
-    stop backward from reaching the input."""
+def test_gradient_through_a_loss_target_computed_from_a_graph(rng):
+    """A target computed from a graph gets its gradient (−x/N for BCE with logits, as in
+    PyTorch), and the input gets its own."""
     x = gn.tensor(rng.normal(size=3), requires_grad=True, dtype=np.float64)
     source = gn.tensor(rng.uniform(size=3), requires_grad=True, dtype=np.float64)
     target = source * 1.0
     F.binary_cross_entropy_with_logits(x, target).backward()
     np.testing.assert_allclose(x.grad, (1 / (1 + np.exp(-x.data)) - target.data) / 3)
-    assert source.grad is None
+    np.testing.assert_allclose(source.grad, -x.data / 3)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassnet.autograd.grad_mode import GRAD_MODE
+from glassnet.autograd.grad_mode import grad_enabled
 
 if TYPE_CHECKING:
     from glassnet.autograd.tensor import Tensor
@@ -58,21 +58,21 @@ class Function:
         if count == 1:
             (a,) = inputs
             needs = (a.requires_grad,)
-            recording = self.recording = needs[0] and GRAD_MODE.enabled
+            recording = self.recording = needs[0] and grad_enabled()
             data = self.forward(a.data)
         elif count == 2:
             a, b = inputs
             needs = (a.requires_grad, b.requires_grad)
-            recording = self.recording = (needs[0] or needs[1]) and GRAD_MODE.enabled
+            recording = self.recording = (needs[0] or needs[1]) and grad_enabled()
             data = self.forward(a.data, b.data)
         elif count == 3:
             a, b, c = inputs
             needs = (a.requires_grad, b.requires_grad, c.requires_grad)
-            recording = self.recording = (needs[0] or needs[1] or needs[2]) and GRAD_MODE.enabled
+            recording = self.recording = (needs[0] or needs[1] or needs[2]) and grad_enabled()
             data = self.forward(a.data, b.data, c.data)
         else:
             needs = tuple([t.requires_grad for t in inputs])
-            recording = self.recording = any(needs) and GRAD_MODE.enabled
+            recording = self.recording = any(needs) and grad_enabled()
             data = self.forward(*[t.data for t in inputs])
         out = _new_tensor(TENSOR_CLASS[0])
         out.data = data if type(data) is np.ndarray else np.asarray(data)

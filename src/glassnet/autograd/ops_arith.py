@@ -70,7 +70,8 @@ class Neg(Function):
 
 
 class PowScalar(Function):
-    """a ** p for a constant exponent p.  ∂/∂a = p·a^(p−1)."""
+    """a ** p for a constant exponent p.  ∂/∂a = p·a^(p−1), and 0 where p = 0 (PyTorch's rule:
+    a⁰ = 1 is constant, so even at a = 0, where p·a^(p−1) would be 0·0⁻¹ = NaN)."""
 
     def __init__(self, exponent: float) -> None:
         self.exponent = exponent
@@ -80,9 +81,12 @@ class PowScalar(Function):
         return a**self.exponent
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
-        if self.exponent == 2:
+        exponent = self.exponent
+        if exponent == 2:
             return (grad * 2 * self.a,)
-        return (grad * self.exponent * self.a ** (self.exponent - 1),)
+        if exponent == 0:
+            return (np.zeros_like(grad),)
+        return (grad * exponent * self.a ** (exponent - 1),)
 
     def release(self) -> None:
         exponent = self.exponent
@@ -95,7 +99,12 @@ class PowScalar(Function):
 
 
 class Pow(Function):
-    """a ** b, both tensors.  ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a (defined for a > 0)."""
+    """a ** b, both tensors, as PyTorch differentiates it:
+
+    ∂/∂a = b·a^(b−1), and 0 where b = 0 (a⁰ = 1, even at a = 0);
+    ∂/∂b = a^b·ln a, and 0 where a = 0 and b ≥ 0 (0^b is constant there; ln 0 = −∞ would make
+    it NaN). Elsewhere at a ≤ 0 it is what the formula gives: NaN for a < 0, −∞ at a = 0, b < 0.
+    """
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
@@ -103,14 +112,20 @@ class Pow(Function):
         return self.out
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = self.a, self.b
         need_a, need_b = self.needs_input_grad
         grad_a = grad_b = None
         if need_a:
-            grad_a = unbroadcast(grad * self.b * self.a ** (self.b - 1), self.a.shape)
+            constant = b == 0
+            # where b = 0 the exponent b − 1 is replaced by 0 before the power is taken, so the
+            # masked entries (0⁻¹ at a = 0) never raise a divide-by-zero warning
+            safe_b = np.where(constant, 1, b) if constant.any() else b
+            slope = np.where(constant, 0, safe_b * a ** (safe_b - 1))
+            grad_a = unbroadcast(grad * slope, a.shape)
         if need_b:
-            positive = self.a > 0
-            log_a = np.log(np.where(positive, self.a, 1))  # 0·ln 0 → 0, as PyTorch does
-            grad_b = unbroadcast(grad * self.out * log_a, self.b.shape)
+            constant = (a == 0) & (b >= 0)
+            log_a = np.log(np.where(constant, 1, a)) if constant.any() else np.log(a)
+            grad_b = unbroadcast(grad * np.where(constant, 0, self.out * log_a), b.shape)
         return grad_a, grad_b
 
 
@@ -156,14 +171,14 @@ class MatMul(Function):
         grad_a = grad_b = None
         if need_a:
             grad_a = g2 @ np.swapaxes(b2, -1, -2)
-            if a.ndim == 1:
-                grad_a = grad_a.reshape(grad_a.shape[:-2] + (-1,)).reshape(-1, a.shape[0]).sum(0)
+            if a.ndim == 1:  # (…, 1, n) -> (n,): drop the added axis, sum over the batch
+                grad_a = np.add.reduce(grad_a[..., 0, :], axis=tuple(range(grad_a.ndim - 2)))
             else:
                 grad_a = unbroadcast(grad_a, a.shape)
         if need_b:
             grad_b = np.swapaxes(a2, -1, -2) @ g2
-            if b.ndim == 1:
-                grad_b = grad_b.reshape(-1, b.shape[0]).sum(0)
+            if b.ndim == 1:  # (…, n, 1) -> (n,)
+                grad_b = np.add.reduce(grad_b[..., 0], axis=tuple(range(grad_b.ndim - 2)))
             else:
                 grad_b = unbroadcast(grad_b, b.shape)
         return grad_a, grad_b

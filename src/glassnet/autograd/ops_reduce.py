@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from glassnet.autograd.function import Function
+from glassnet.errors import ShapeError
 
 Axis = int | tuple[int, ...] | None
 
@@ -40,7 +41,8 @@ class Sum(Function):
 
 
 class Mean(Function):
-    """y = (1/n) Σ x over axes.  ∂y/∂x = 1/n."""
+    """y = (1/n) Σ x over axes.  ∂y/∂x = 1/n.  The mean of n = 0 values is NaN, and its
+    gradient empty, as in PyTorch."""
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
         self.axis, self.keepdims = axis, keepdims
@@ -49,9 +51,14 @@ class Mean(Function):
         self.shape = x.shape
         self.axes = _normalized_axes(self.axis, x.ndim)
         self.count = math.prod([x.shape[a] for a in self.axes]) if x.ndim else 1
-        return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims) / self.count
+        total = np.add.reduce(x, axis=self.axis, keepdims=self.keepdims)
+        if not self.count:  # 0/0 without NumPy's warning: NaN is the answer, not an accident
+            return total * np.nan
+        return total / self.count
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        if not self.count:  # an empty input: no element for 1/0 to reach
+            return (np.zeros(self.shape, grad.dtype),)
         grad = _expand_to_input(grad, self.axes, self.keepdims)
         return (np.broadcast_to(grad / self.count, self.shape),)
 
@@ -67,7 +74,17 @@ class Max(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
         self.axes = _normalized_axes(self.axis, x.ndim)
-        self.y = self.reduce(x, axis=self.axis, keepdims=True)
+        try:
+            self.y = self.reduce(x, axis=self.axis, keepdims=True)
+        except ValueError as error:
+            if not any(x.shape[axis] == 0 for axis in self.axes):  # a bad axis, not a 0-length one
+                raise
+            name = type(self).__name__.lower()
+            where = "all axes" if self.axis is None else f"axis {self.axis}"
+            raise ShapeError(
+                f"{name}() over {where} of a tensor of shape {x.shape} reduces zero elements, "
+                f"which have no {name}imum (PyTorch refuses it too)."
+            ) from error
         return self.y if self.keepdims else np.squeeze(self.y, axis=self.axes)
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:

@@ -14,15 +14,14 @@ from glassnet.functional.activations import (
     softplus,
     tanh,
 )
+from glassnet.functional.classification_losses import cross_entropy, nll_loss
 from glassnet.functional.layers import dropout, linear
 from glassnet.functional.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
-    cross_entropy,
     huber_loss,
     l1_loss,
     mse_loss,
-    nll_loss,
 )
 
 __all__ = [

@@ -6,33 +6,33 @@ import math
 
 import numpy as np
 
-from glassnet.autograd import Function, Tensor, as_tensor
+from glassnet.autograd import Function, Tensor, input_tensor
 from glassnet.autograd.ops_unary import LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from glassnet.functional.special import normal_cdf, normal_pdf
 
 
 def relu(x: Tensor) -> Tensor:
     """max(x, 0)."""
-    return ReLU().apply(as_tensor(x))
+    return ReLU().apply(input_tensor(x))
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else negative_slope·x."""
-    return LeakyReLU(negative_slope).apply(as_tensor(x))
+    return LeakyReLU(negative_slope).apply(input_tensor(x))
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """1 / (1 + e⁻ˣ)."""
-    return Sigmoid().apply(as_tensor(x))
+    return Sigmoid().apply(input_tensor(x))
 
 
 def tanh(x: Tensor) -> Tensor:
-    return Tanh().apply(as_tensor(x))
+    return Tanh().apply(input_tensor(x))
 
 
 def softplus(x: Tensor) -> Tensor:
     """ln(1 + eˣ), without overflow."""
-    return Softplus().apply(as_tensor(x))
+    return Softplus().apply(input_tensor(x))
 
 
 class GELU(Function):
@@ -62,7 +62,7 @@ class GELU(Function):
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """x·Φ(x), Φ the standard normal CDF (``approximate="tanh"``: PyTorch's tanh form)."""
-    return GELU(approximate).apply(as_tensor(x))
+    return GELU(approximate).apply(input_tensor(x))
 
 
 def _shift_by_max(
@@ -97,6 +97,12 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
         return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
+def _float_empty(x: np.ndarray) -> np.ndarray:
+    """An empty array of x's shape, in x's dtype if it is floating (else float64, as NumPy's
+    exp would give)."""
+    return np.empty(x.shape, x.dtype if x.dtype.kind == "f" else np.float64)
+
+
 class Softmax(Function):
     """y = eˣ / Σ eˣ along axis.  ∂ᵀg = y ⊙ (g − Σ g⊙y)."""
 
@@ -105,7 +111,8 @@ class Softmax(Function):
 
     @np.errstate(under="ignore")
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.y = np.exp(_log_softmax(x, self.axis))
+        # no element: nothing to normalise (and the max of an axis of length 0 has no value)
+        self.y = np.exp(_log_softmax(x, self.axis)) if x.size else _float_empty(x)
         return self.y
 
     @np.errstate(under="ignore")
@@ -121,7 +128,7 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.y = _log_softmax(x, self.axis)
+        self.y = _log_softmax(x, self.axis) if x.size else _float_empty(x)
         return self.y
 
     @np.errstate(under="ignore")
@@ -137,11 +144,17 @@ class LogSumExp(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
-        self.y = _logsumexp(x, self.axis, keepdims=True)
+        if x.size:
+            self.y = _logsumexp(x, self.axis, keepdims=True)
+        else:  # ln of an empty sum: −inf, as in PyTorch (an empty result if other axes are 0)
+            reduced = np.add.reduce(x, axis=self.axis, keepdims=True).shape
+            self.y = np.full(reduced, -np.inf, dtype=_float_empty(x).dtype)
         return self.y if self.keepdims else np.squeeze(self.y, axis=self.axis)
 
     @np.errstate(under="ignore")
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        if not self.x.size:
+            return (np.zeros(self.x.shape, grad.dtype),)
         if not self.keepdims and self.axis is not None:
             grad = np.expand_dims(grad, self.axis)
         # e^(x − max) / Σ e^(x − max), not e^(x − y): y carries a rounding error of |y|·2⁻⁵³
@@ -153,14 +166,14 @@ class LogSumExp(Function):
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """eˣ / Σ eˣ along axis, shifted so it never overflows."""
-    return Softmax(axis).apply(as_tensor(x))
+    return Softmax(axis).apply(input_tensor(x))
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """x − logsumexp(x) along axis: log-probabilities without underflow to −inf."""
-    return LogSoftmax(axis).apply(as_tensor(x))
+    return LogSoftmax(axis).apply(input_tensor(x))
 
 
 def logsumexp(x: Tensor, axis: int | tuple[int, ...] | None = -1, keepdims: bool = False) -> Tensor:
     """ln Σ eˣ along axis (None: all axes), shifted so it never overflows."""
-    return LogSumExp(axis, keepdims).apply(as_tensor(x))
+    return LogSumExp(axis, keepdims).apply(input_tensor(x))

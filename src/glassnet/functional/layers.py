@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet._blas import ADD_TO_ROWS_MIN_SIZE, add_to_rows, ones
-from glassnet.autograd import Function, Tensor, as_tensor
+from glassnet.autograd import Function, Tensor, input_tensor
+from glassnet.autograd.dtypes import promote
 from glassnet.errors import ShapeError
 from glassnet.random import default_generator
 
@@ -116,8 +117,14 @@ def _sum_over_batch(grad: np.ndarray) -> np.ndarray:
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weightᵀ + bias.   x: (N, in), weight: (out, in), bias: (out,) -> (N, out)."""
-    x = as_tensor(x, like=weight)
+    """x @ weightᵀ + bias.   x: (N, in), weight: (out, in), bias: (out,) -> (N, out).
+
+    Array data x takes the weight's dtype; Tensors meet at their common dtype (type promotion,
+    so an int64 batch through a float32 weight gives float32)."""
+    x = input_tensor(x, like=weight)
+    dtype = weight.data.dtype
+    if x.data.dtype is not dtype or (bias is not None and bias.data.dtype is not dtype):
+        x, weight, bias = promote(x, weight, bias)  # an int batch becomes float32, say
     if bias is None:
         return Linear().apply(x, weight)
     return Linear().apply(x, weight, bias)
@@ -145,7 +152,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability p, scale the rest by 1/(1 − p); identity in eval."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout probability must be between 0 and 1; got {p}.")
-    x = as_tensor(x)
+    x = input_tensor(x)
     if not training or p == 0:
         return x
     if p == 1:

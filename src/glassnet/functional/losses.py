@@ -1,8 +1,9 @@
 """Loss functions, each one fused op: the per-element loss and its derivative side by side.
 
-Shapes: regression losses take input and target of one shape; classification losses take
-logits or log-probabilities (N, C) and class indices (N,) or probabilities (N, C).
-``reduction`` is "mean" (default), "sum" or "none", as in PyTorch.
+Here the losses whose input and target have one shape (regression, binary cross-entropy) and
+what all losses share; cross-entropy and NLL, on (N, C) scores and class indices (N,) or
+probabilities (N, C), are in ``classification_losses``. ``reduction`` is "mean" (default),
+"sum" or "none", as in PyTorch.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd import Function, Tensor, as_tensor
+from glassnet.autograd import Function, Tensor, input_tensor
+from glassnet.autograd.dtypes import promote
 from glassnet.autograd.ops_unary import sigmoid_values
-from glassnet.errors import ShapeError, check_numeric
-from glassnet.functional.activations import _shift_by_max, log_softmax
+from glassnet.errors import ShapeError
 
 REDUCTIONS = ("mean", "sum", "none")
 # Up to this many elements, MSE sums its squares as one dot product (see MSE.forward).
@@ -35,14 +36,19 @@ class _Loss(Function):
         return self.reduce_total(np.add.reduce(losses, axis=None), count)
 
     def reduce_total(self, total: Any, count: int) -> Any:
-        """The reduced loss from ``total``, the sum of ``count`` per-element losses."""
+        """The reduced loss from ``total``, the sum of ``count`` per-element losses. The mean
+        of no losses is NaN, as in PyTorch (without NumPy's warning about 0/0)."""
         self.count = count
-        return total / count if self.reduction == "mean" else total
+        if self.reduction != "mean":
+            return total
+        return total / count if count else total * np.nan
 
     def spread(self, grad: np.ndarray, factor: float = 1.0) -> np.ndarray | float:
         """factor · ∂L/∂(per-element loss): grad·factor/N for mean, grad·factor otherwise."""
         if self.reduction == "mean":
-            factor /= self.count  # one product on grad instead of a product and a quotient
+            # one product on grad instead of a product and a quotient; with N = 0 there is no
+            # element for the factor to reach (the gradient is empty, as in PyTorch)
+            factor = factor / self.count if self.count else 0.0
         if grad.ndim == 0:  # as a Python float: no NumPy call here, and none cheaper later
             return grad.item() * factor
         return grad if factor == 1.0 else grad * factor
@@ -56,17 +62,6 @@ def _checked_reduction(reduction: str) -> str:
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}.")
     return reduction
-
-
-def _checked_label_smoothing(label_smoothing: float) -> float:
-    if not 0 <= label_smoothing <= 1:
-        raise ValueError(f"label_smoothing must be in [0, 1]; got {label_smoothing}.")
-    return label_smoothing
-
-
-def _smoothed(q: Any, smoothing: float, classes: int) -> Any:
-    """The target distribution with label smoothing: q·(1 − s) + s/C (arrays or Tensors)."""
-    return q * (1 - smoothing) + smoothing / classes if smoothing else q
 
 
 def _check_same_shape(input: Tensor, target: Tensor, who: str) -> None:
@@ -129,7 +124,7 @@ class Huber(_Loss):
 class BinaryCrossEntropy(_Loss):
     """ℓ = −[y ln p + (1 − y) ln(1 − p)], logs clamped at −100 as PyTorch does.
 
-    ∂ℓ/∂p = (p − y) / max(p(1 − p), 1e-12).
+    ∂ℓ/∂p = (p − y) / max(p(1 − p), 1e-12),  ∂ℓ/∂y = ln(1 − p) − ln p (a target may learn).
     """
 
     def forward(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -143,13 +138,22 @@ class BinaryCrossEntropy(_Loss):
             log_not_p = np.maximum(np.log1p(-p), -100)
         return self.reduce(-(y * log_p + (1 - y) * log_not_p))
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         p, y = self.p, self.y
-        return self.spread(grad) * (p - y) / np.maximum(p * (1 - p), 1e-12), None
+        scale = self.spread(grad)
+        grad_p = scale * (p - y) / np.maximum(p * (1 - p), 1e-12)
+        if not self.needs_input_grad[1]:
+            return grad_p, None
+        # ∂ℓ/∂y = ln(1 − p) − ln p = −logit(p), unclamped as in PyTorch: ±inf at p = 1 or 0
+        with np.errstate(divide="ignore"):
+            return grad_p, scale * (np.log1p(-p) - np.log(p))
 
 
 class BinaryCrossEntropyWithLogits(_Loss):
-    """ℓ = max(x, 0) − x·y + ln(1 + e^−|x|)  (BCE of σ(x), without overflow).  ∂ℓ/∂x = σ(x) − y."""
+    """ℓ = max(x, 0) − x·y + ln(1 + e^−|x|)  (BCE of σ(x), without overflow).
+
+    ∂ℓ/∂x = σ(x) − y,  ∂ℓ/∂y = −x (a target may learn).
+    """
 
     @np.errstate(under="ignore")  # e^−|x| → 0 for large |x| is the right answer
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -157,161 +161,25 @@ class BinaryCrossEntropyWithLogits(_Loss):
         return self.reduce(np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x))))
 
     @np.errstate(under="ignore")
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         x, y = self.x, self.y
+        scale = self.spread(grad)
         # σ(x) − y as (1 − y)·σ(x) − y·σ(−x): the same number, but when σ(x) rounds to y = 1
         # (x > 37) the difference keeps its relative precision instead of becoming 0.
-        return self.spread(grad) * ((1 - y) * sigmoid_values(x) - y * sigmoid_values(-x)), None
+        grad_x = scale * ((1 - y) * sigmoid_values(x) - y * sigmoid_values(-x))
+        return grad_x, (-scale * x if self.needs_input_grad[1] else None)
 
 
-# uint of each int size: a negative index seen as unsigned is huge (see _class_indices)
-_UNSIGNED = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
-# 0, 1, …, n−1 by n, read-only: the sample number of each row, made once per batch size
-_POSITIONS: dict[int, np.ndarray] = {}
-
-
-def _positions(n: int) -> np.ndarray:
-    positions = _POSITIONS.get(n)
-    if positions is None:
-        if len(_POSITIONS) > 16:  # many batch sizes: start over
-            _POSITIONS.clear()
-        positions = _POSITIONS[n] = np.arange(n)
-        positions.flags.writeable = False
-    return positions
-
-
-def _class_indices(target: np.ndarray, classes: int, who: str) -> np.ndarray:
-    """Validate class indices: integers in [0, classes)."""
-    if target.dtype.kind == "f":
-        if not np.all(np.mod(target, 1) == 0):
-            raise ValueError(f"{who} expects integer class indices; got non-integer values.")
-        target = target.astype(np.int64)
-    elif target.dtype.kind not in "iu":
-        raise TypeError(f"{who} expects integer class indices; got dtype {target.dtype}.")
-    if target.size:
-        if target.dtype.kind == "i":
-            # seen as unsigned, a negative index is huge: one max finds both kinds of bad index
-            unsigned = target.view(_UNSIGNED[target.dtype.itemsize])
-            if np.maximum.reduce(unsigned, axis=None) < classes:
-                return target
-        lowest, highest = np.minimum.reduce(target, axis=None), np.maximum.reduce(target, axis=None)
-        if lowest < 0 or highest >= classes:
-            raise ValueError(
-                f"{who}: class indices must be in [0, {classes}) for {classes} outputs; got "
-                f"values from {lowest} to {highest}."
-            )
-    return target
-
-
-class CrossEntropy(_Loss):
-    """ℓₙ = −Σ_c qₙ꜀ · log_softmax(xₙ)꜀ with q the (smoothed) target distribution.
-
-    Logits x: (N, C) -> loss. The target, class indices (N,) or probabilities (N, C), is a
-    constant of the node, not an input: no gradient flows to it.
-    ∂ℓₙ/∂xₙ = softmax(xₙ)·Σq − qₙ: for class indices, softmax − onehot.
-
-    Both directions work on the logits transposed, (C, N): NumPy reduces over the class axis
-    far faster along contiguous rows of N than within N short rows of C (the max of 128 rows of
-    10 logits takes 1.7 µs instead of 11.6 µs), and the gradient goes back as a transposed view.
-    """
-
-    def __init__(self, target: np.ndarray, reduction: str, label_smoothing: float) -> None:
-        super().__init__(reduction)
-        self.label_smoothing = _checked_label_smoothing(label_smoothing)
-        self.target = target  # validated class indices, or probabilities in the logits' dtype
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        n, classes = x.shape
-        # (x − max) − ln Σ e^(x − max), never x − logsumexp(x): see _log_softmax. The copy is
-        # this node's own, so it is shifted in place.
-        shifted, _ = _shift_by_max(x.T.copy(), axis=0, in_place=True)
-        with np.errstate(under="ignore"):  # e^(x − max) → 0 far below the max is right
-            self.exps = np.exp(shifted)
-        self.total = np.add.reduce(self.exps, axis=0)
-        log_total = np.log(self.total)
-        smoothing, target = self.label_smoothing, self.target
-        if target.ndim == 1:
-            self.target_distribution = None
-            self.flat_target = target * n + _positions(n)  # where (targetₙ, n) sits in (C, N)
-            losses = log_total - shifted.take(self.flat_target)
-            if smoothing:
-                sum_log_p = np.add.reduce(shifted, axis=0) - classes * log_total
-                losses = (1 - smoothing) * losses - smoothing / classes * sum_log_p
-            return self.reduce(losses)
-        q = _smoothed(target, smoothing, classes)
-        self.target_distribution = q
-        shifted -= log_total  # now log_softmax, (C, N)
-        return self.reduce(-np.add.reduce(q.T * shifted, axis=0))
-
-    @np.errstate(under="ignore")
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
-        scale = self.spread(grad)  # scalar, or (N,) for reduction="none"
-        gradient = self.exps * (scale / self.total)  # softmax · scale, (C, N)
-        q = self.target_distribution
-        if q is not None:
-            gradient *= np.add.reduce(q, axis=1)
-            gradient -= q.T * scale
-            return (gradient.T,)
-        smoothing = self.label_smoothing
-        classes = gradient.shape[0]
-        gradient.put(self.flat_target, 0)
-        # p − 1 at the target as −Σ_{j≠t} p_j: a sum of positive terms keeps its relative
-        # precision where p itself rounds to 1 (a confident right answer) and p − 1 to 0.
-        at_target = np.add.reduce(gradient, axis=0)
-        np.negative(at_target, out=at_target)
-        if smoothing:
-            gradient -= smoothing / classes * scale
-            at_target += (smoothing - smoothing / classes) * scale
-        gradient.put(self.flat_target, at_target)
-        return (gradient.T,)
-
-
-class NLL(_Loss):
-    """ℓₙ = −log_probs[n, targetₙ].  ∂ℓₙ/∂log_probs = −onehot(targetₙ)."""
-
-    def forward(self, log_probs: np.ndarray, target: np.ndarray) -> np.ndarray:
-        n, classes = log_probs.shape
-        self.shape, self.dtype = log_probs.shape, log_probs.dtype
-        self.indices = _class_indices(target, classes, "nll_loss")
-        return self.reduce(-log_probs[_positions(n), self.indices])
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
-        full = np.zeros(self.shape, dtype=self.dtype)
-        full[_positions(self.shape[0]), self.indices] = -self.spread(grad)
-        return full, None
-
-
-def _pair(input: Any, target: Any, who: str, same_shape: bool = True) -> tuple[Tensor, Tensor]:
-    input = as_tensor(input)
-    target = as_tensor(target, like=input) if same_shape else as_tensor(target)
-    if same_shape:
-        _check_same_shape(input, target, who)
+def _pair(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
+    """Input and target of one shape as Tensors of one dtype: target data takes the input's
+    float dtype, and two Tensors meet at their common dtype (type promotion: an int64 target
+    Tensor leaves a float32 loss float32)."""
+    input = input_tensor(input)
+    target = input_tensor(target, like=input)
+    _check_same_shape(input, target, who)
+    if target.data.dtype is not input.data.dtype:
+        input, target = promote(input, target)
     return input, target
-
-
-def _as_batch(input: Tensor, target: Any, who: str) -> tuple[Tensor, Any, bool]:
-    """Accept one sample (C,) with a scalar target, as PyTorch does; (N, C) otherwise. The
-    target may be a Tensor or an ndarray."""
-    if input.ndim == 1:
-        input, target = input.reshape(1, -1), target.reshape(1, *target.shape)
-        _check_batch(input.shape, target.shape, who)
-        return input, target, True
-    _check_batch(input.shape, target.shape, who)
-    return input, target, False
-
-
-def _check_batch(shape: tuple[int, ...], target_shape: tuple[int, ...], who: str) -> None:
-    """Input (N, C) with target (N,) of class indices or (N, C) of probabilities."""
-    if len(shape) != 2:
-        raise ShapeError(f"{who} expects input of shape (N, C); got {shape}.")
-    if len(target_shape) == 1 and target_shape[0] != shape[0]:
-        raise ShapeError(f"{who}: input has {shape[0]} rows but target has "
-                         f"{target_shape[0]} entries.")
-    if len(target_shape) == 2 and target_shape != shape:
-        raise ShapeError(f"{who} expects probabilities of shape {shape}; got {target_shape}.")
-    if len(target_shape) not in (1, 2):
-        raise ShapeError(f"{who} expects target (N,) of class indices or (N, C) of probabilities; "
-                         f"got {target_shape}.")
 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -338,58 +206,3 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     """BCE on raw scores (logits), stable for any magnitude; input and target of one shape."""
     pair = _pair(input, target, "binary_cross_entropy_with_logits")
     return BinaryCrossEntropyWithLogits(reduction).apply(*pair)
-
-
-def cross_entropy(
-    input: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0
-) -> Tensor:
-    """Softmax cross-entropy on logits (N, C) against class indices (N,) or probabilities (N, C).
-
-    Probabilities that require grad get their gradient, −log_softmax(x)·(1 − label_smoothing)
-    per sample, as in PyTorch."""
-    logits = as_tensor(input)
-    if isinstance(target, Tensor) and target.requires_grad:
-        return _cross_entropy_to_learned_target(logits, target, reduction, label_smoothing)
-    target = _data(target)
-    if type(target) is not np.ndarray:
-        target = np.asarray(target)
-    check_numeric(target, who="cross_entropy")
-    logits, target, single = _as_batch(logits, target, "cross_entropy")
-    classes = logits.shape[1]
-    if target.ndim == 1:
-        target = _class_indices(target, classes, "cross_entropy")
-    elif target.dtype != logits.dtype and logits.dtype.kind == "f":
-        target = target.astype(logits.dtype)
-    loss = CrossEntropy(target, reduction, label_smoothing).apply(logits)
-    return loss.reshape(()) if single and reduction == "none" else loss
-
-
-def _cross_entropy_to_learned_target(
-    logits: Tensor, target: Tensor, reduction: str, label_smoothing: float
-) -> Tensor:
-    """−Σ_c q꜀ · log_softmax(x)꜀ built from differentiable ops, so the target gets its gradient
-    too. The fused op keeps the target as a constant; a target that requires grad is rare."""
-    reduction = _checked_reduction(reduction)
-    smoothing = _checked_label_smoothing(label_smoothing)
-    logits, target, single = _as_batch(logits, target, "cross_entropy")
-    if target.ndim != 2:
-        raise ShapeError("cross_entropy: only probabilities (N, C) can require grad; class "
-                         f"indices of shape {target.shape} cannot.")
-    q = _smoothed(target, smoothing, logits.shape[1])
-    losses = -(q * log_softmax(logits, axis=1)).sum(axis=1)
-    if reduction == "mean":
-        return losses.mean()
-    if reduction == "sum":
-        return losses.sum()
-    return losses.reshape(()) if single else losses
-
-
-def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of log-probabilities (N, C) at class indices (N,)."""
-    log_probs, target, single = _as_batch(as_tensor(input), as_tensor(target), "nll_loss")
-    loss = NLL(reduction).apply(log_probs, target)
-    return loss.reshape(()) if single and reduction == "none" else loss
-
-
-def _data(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value

@@ -9,7 +9,7 @@ import numpy as np
 
 from glassnet.autograd import Tensor
 from glassnet.autograd.function import detached
-from glassnet.autograd.grad_mode import GRAD_MODE
+from glassnet.autograd.grad_mode import grad_enabled
 from glassnet.nn.module import Module
 
 
@@ -96,7 +96,7 @@ class Sequential(_IndexedModules):
         return self._modules[self._key(index)]
 
     def forward(self, x: Any) -> Any:
-        if not GRAD_MODE.enabled and isinstance(x, Tensor) and self._modules:
+        if not grad_enabled() and isinstance(x, Tensor) and self._modules:
             return self._forward_arrays(x.data, owned=False)
         # An empty Sequential passes x through, as PyTorch's does. A layer without forward hooks
         # (and without a __call__ of its own) runs its forward directly: Module.__call__ would

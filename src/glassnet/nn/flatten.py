@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from glassnet.autograd import Tensor, as_tensor
+from glassnet.autograd import Tensor, input_tensor
 from glassnet.errors import ShapeError
 from glassnet.nn.module import Module
 
@@ -22,7 +22,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
+        x = input_tensor(x)
         ndim = max(x.ndim, 1)
         start, end = self.start_dim, self.end_dim
         if not (-ndim <= start < ndim and -ndim <= end < ndim):

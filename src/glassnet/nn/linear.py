@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd import Tensor, as_tensor, get_default_dtype
+from glassnet.autograd import Tensor, from_numpy, get_default_dtype, input_tensor
+from glassnet.autograd.dtypes import promote, promote_arrays
 from glassnet.errors import ShapeError
 from glassnet.functional.layers import Linear as LinearFunction
 from glassnet.nn import init
@@ -38,8 +39,9 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         dtype = get_default_dtype()
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
-        self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
+        # from_numpy: arrays made here for the parameters, nothing to copy them from
+        self.weight = Parameter(from_numpy(np.empty((out_features, in_features), dtype)))
+        self.bias = Parameter(from_numpy(np.empty(out_features, dtype))) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -50,13 +52,16 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x, like=self.weight)
+        weight, bias = self.weight, self.bias
+        x = input_tensor(x, like=weight)
+        if x.data.dtype is not weight.data.dtype:  # an int batch becomes float32, say
+            x, weight, bias = promote(x, weight, bias)
         if x.data.ndim < 2:  # the op also takes one sample as (in,); the layer wants a batch
             check_features(x.data, self.in_features, who="Linear")
         try:
-            if self.bias is None:
-                return LinearFunction().apply(x, self.weight)
-            return LinearFunction().apply(x, self.weight, self.bias)
+            if bias is None:
+                return LinearFunction().apply(x, weight)
+            return LinearFunction().apply(x, weight, bias)
         except ShapeError:
             # the op checks the features (once per forward); a mismatch is reported in the
             # layer's own words
@@ -66,8 +71,11 @@ class Linear(Module):
     def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
         """forward on a bare array, for inference without a graph (see Sequential)."""
         check_features(x, self.in_features, who="Linear")
+        weight = self.weight.data
         bias = None if self.bias is None else self.bias.data
-        return LinearFunction().forward(x, self.weight.data, bias)
+        if x.dtype is not weight.dtype:
+            x, weight, bias = promote_arrays(x, weight, bias)
+        return LinearFunction().forward(x, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from glassnet.autograd import Tensor
+from glassnet.autograd import Tensor, tensor
 from glassnet.errors import DTypeError, ShapeError
 
 if TYPE_CHECKING:
@@ -17,12 +17,23 @@ ForwardHook = Callable[["Module", tuple, Any], Any]
 
 
 class Parameter(Tensor):
-    """A Tensor that is a model's weight: requires grad, and a Module registers it."""
+    """A Tensor that is a model's weight: requires grad, and a Module registers it.
+
+    ``Parameter(tensor)`` uses the tensor's array itself, in its dtype, as PyTorch's
+    ``Parameter(tensor)`` shares the tensor's storage: ``Parameter(gn.from_numpy(array))`` trains
+    ``array`` in place. Any other data (an array, a list) is copied as ``gn.tensor`` copies it,
+    so an optimizer never writes into the array it was made from. ``dtype``, if given and not
+    the tensor's, converts (a copy).
+    """
 
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None) -> None:
-        super().__init__(data, requires_grad=requires_grad, dtype=dtype)
+        if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+            array = data.data
+        else:
+            array = tensor(data, dtype=dtype).data
+        super().__init__(array, requires_grad=requires_grad, dtype=array.dtype)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd import Function, Tensor, as_tensor, get_default_dtype
+from glassnet.autograd import Function, Tensor, from_numpy, get_default_dtype, input_tensor
+from glassnet.autograd.dtypes import converted, default_float, result_type
 from glassnet.errors import ShapeError
 from glassnet.nn.module import Module, Parameter
 
@@ -104,8 +105,23 @@ class Normalize(Function):
         return "normalize"
 
 
-def _affine_inputs(module: Module) -> list[Tensor]:
-    return [p for p in (module.weight, module.bias) if p is not None]
+def _fresh_parameter(array: np.ndarray) -> Parameter:
+    """A Parameter around an array just made for it (no copy: no one else holds it)."""
+    return Parameter(from_numpy(array))
+
+
+def _float_inputs(x: Any, module: Module) -> list[Tensor]:
+    """x, then γ and β where the module has them, all in their common float dtype (type
+    promotion): an integer batch takes the parameters' dtype, or the default float dtype."""
+    x = input_tensor(x, like=module.weight)
+    inputs = [x] + [p for p in (module.weight, module.bias) if p is not None]
+    dtype = x.data.dtype
+    if dtype.kind == "f" and all(p.data.dtype is dtype for p in inputs[1:]):
+        return inputs
+    dtype = result_type(*inputs)
+    if dtype.kind != "f":
+        dtype = default_float()
+    return [converted(t, dtype) for t in inputs]
 
 
 class BatchNorm1d(Module):
@@ -139,8 +155,8 @@ class BatchNorm1d(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         dtype = get_default_dtype()
-        self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
-        self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None
+        self.weight = _fresh_parameter(np.ones(num_features, dtype)) if affine else None
+        self.bias = _fresh_parameter(np.zeros(num_features, dtype)) if affine and bias else None
         tracked = track_running_stats
         self.register_buffer("running_mean", np.zeros(num_features, dtype) if tracked else None)
         self.register_buffer("running_var", np.ones(num_features, dtype) if tracked else None)
@@ -153,7 +169,7 @@ class BatchNorm1d(Module):
             self.num_batches_tracked[...] = 0
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x, like=self.weight)
+        x, *affine = _float_inputs(x, self)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             c = self.num_features
             raise ShapeError(f"BatchNorm1d({c}) expects input of shape (batch, {c}) or "
@@ -170,7 +186,7 @@ class BatchNorm1d(Module):
             )
         fixed = None if use_batch_stats else (self.running_mean, self.running_var)
         normalize = Normalize(self.eps, stat_axes, stat_axes, broadcast_shape, fixed)
-        out = normalize(x, *_affine_inputs(self))
+        out = normalize(x, *affine)
         if self.training and self.track_running_stats:
             self._update_running_stats(normalize.mean, normalize.var, values_per_feature)
         return out
@@ -217,11 +233,11 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         dtype = get_default_dtype()
         affine, shape = elementwise_affine, self.normalized_shape
-        self.weight = Parameter(np.ones(shape, dtype=dtype)) if affine else None
-        self.bias = Parameter(np.zeros(shape, dtype=dtype)) if affine and bias else None
+        self.weight = _fresh_parameter(np.ones(shape, dtype)) if affine else None
+        self.bias = _fresh_parameter(np.zeros(shape, dtype)) if affine and bias else None
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x, like=self.weight)
+        x, *affine = _float_inputs(x, self)
         dims = len(self.normalized_shape)
         if x.ndim < dims or x.shape[x.ndim - dims:] != self.normalized_shape:
             raise ShapeError(f"LayerNorm({self.normalized_shape}) expects input of shape "
@@ -230,7 +246,7 @@ class LayerNorm(Module):
         stat_axes = tuple(range(x.ndim - dims, x.ndim))
         param_axes = tuple(range(x.ndim - dims))
         normalize = Normalize(self.eps, stat_axes, param_axes, self.normalized_shape)
-        return normalize(x, *_affine_inputs(self))
+        return normalize(x, *affine)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
