@@ -1,12 +1,14 @@
 """glassnet: a neural-network library on NumPy that shows its work."""
 
-from glassnet import functional, io, nn, onnx, optim
+from glassnet import callbacks, functional, io, nn, onnx, optim
 from glassnet._allocator import tune_allocator
 from glassnet.autograd import (
     Function,
     Tensor,
+    as_tensor,
     concatenate,
     enable_grad,
+    from_numpy,
     get_default_dtype,
     gradcheck,
     is_grad_enabled,
@@ -20,6 +22,7 @@ from glassnet.autograd import (
 )
 from glassnet.errors import (
     DTypeError,
+    FolderInUseError,
     GlassnetError,
     GradcheckError,
     GraphFreedError,
@@ -30,7 +33,7 @@ from glassnet.errors import (
 from glassnet.explain import Explanation, explain
 from glassnet.io import load, save
 from glassnet.random import manual_seed
-from glassnet.training import callbacks, evaluate, fit, predict
+from glassnet.training import evaluate, fit, predict
 
 __version__ = "0.1.0"
 
@@ -39,6 +42,7 @@ tune_allocator()
 __all__ = [
     "DTypeError",
     "Explanation",
+    "FolderInUseError",
     "Function",
     "GlassnetError",
     "GradcheckError",
@@ -47,12 +51,14 @@ __all__ = [
     "ShapeError",
     "Tensor",
     "TrainingDiverged",
+    "as_tensor",
     "callbacks",
     "concatenate",
     "enable_grad",
     "evaluate",
     "explain",
     "fit",
+    "from_numpy",
     "functional",
     "nn",
     "onnx",

@@ -33,6 +33,10 @@ class ModelFormatError(GlassnetError, ValueError):
     """A model or checkpoint file that is not a valid glassnet file."""
 
 
+class FolderInUseError(GlassnetError, RuntimeError):
+    """A folder locked by another training run (another process, or another thread)."""
+
+
 class TrainingDiverged(GlassnetError, FloatingPointError):
     """The training loss became NaN or infinite."""
 

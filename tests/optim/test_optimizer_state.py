@@ -143,16 +143,20 @@ def test_groups_take_missing_hyperparameters_from_defaults():
 @pytest.mark.parametrize(
     ("make", "error", "message"),
     [
-        (lambda p: optim.SGD(p, lr=-1), ValueError, "lr must be >= 0"),
+        (lambda p: optim.SGD(p, lr=-1), ValueError, "Invalid learning rate: -1.0; lr must be a"),
         (lambda p: optim.SGD(p, nesterov=True), ValueError, "Nesterov momentum needs"),
         (
             lambda p: optim.SGD(p, momentum=0.9, dampening=0.1, nesterov=True),
             ValueError,
             "dampening = 0",
         ),
-        (lambda p: optim.Adam(p, betas=(0.9, 1.0)), ValueError, r"betas\[1\] must be in"),
-        (lambda p: optim.RMSprop(p, alpha=-0.5), ValueError, "alpha must be >= 0"),
-        (lambda p: optim.Adagrad(p, lr_decay=-1), ValueError, "lr_decay must be >= 0"),
+        (
+            lambda p: optim.Adam(p, betas=(0.9, 1.0)),
+            ValueError,
+            r"beta parameter at index 1: 1.0; betas\[1\] must be a finite number in \[0, 1\)",
+        ),
+        (lambda p: optim.RMSprop(p, alpha=-0.5), ValueError, "alpha must be a finite number >= 0"),
+        (lambda p: optim.Adagrad(p, lr_decay=-1), ValueError, "lr_decay must be a finite number"),
         (lambda p: optim.SGD([]), ValueError, "empty parameter list"),
         (lambda p: optim.SGD(p[0]), TypeError, "Wrap it in a list"),
         (lambda p: optim.SGD(set(p)), TypeError, "not a set"),

@@ -197,3 +197,27 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     assert total == pytest.approx(expected.item(), rel=1e-13)
     for param, tensor in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(param.grad, tensor.grad.numpy(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("cooldown", [0, 2])
+@pytest.mark.parametrize("patience", [0, 1, 3])
+def test_reduce_on_plateau_reduces_on_the_same_step_as_torch(patience, cooldown):
+    """The (patience + 1)-th consecutive step without improvement reduces the lr, as the
+    docstring says: ``patience`` such steps are tolerated."""
+    metrics = [5.0, 4.0] + [4.0] * 14  # the best at step 2, no improvement after it
+
+    def reducing_steps(optimizer, scheduler) -> list[int]:
+        steps, lr = [], optimizer.param_groups[0]["lr"]
+        for number, metric in enumerate(metrics, start=1):
+            scheduler.step(metric)
+            if optimizer.param_groups[0]["lr"] != lr:
+                steps.append(number)
+                lr = optimizer.param_groups[0]["lr"]
+        return steps
+
+    ours = optim.SGD([Parameter(np.zeros(2))], lr=1.0)
+    theirs = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=1.0)
+    options = {"factor": 0.5, "patience": patience, "cooldown": cooldown}
+    expected = reducing_steps(theirs, torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, **options))
+    assert reducing_steps(ours, lr_scheduler.ReduceLROnPlateau(ours, **options)) == expected
+    assert expected[0] == 2 + patience + 1

@@ -64,7 +64,9 @@ def test_training_stops_when_the_loss_stops_falling(blobs):
 
 def test_running_out_of_epochs_warns_like_mlp(blobs):
     X, y = blobs
-    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
+    # worded with glassnet's parameter, epochs (scikit-learn's MLPs say "Maximum iterations")
+    message = r"the maximum number of epochs \(epochs=3\) was reached"
+    with pytest.warns(ConvergenceWarning, match=message):
         NeuralNetClassifier(**SMALL, epochs=3).fit(X, y)
 
 
@@ -181,6 +183,11 @@ def test_random_state_repeats_exactly_and_leaves_glassnet_generator_alone(blobs)
     ("validation_fraction", 1.0, r"range \(0.0, 1.0\)"),
     ("n_iter_no_change", 0, r"an int in the range \[1, inf\)"),
     ("tol", -1e-4, r"a float in the range \[0.0, inf\)"),
+    # infinity is outside these ranges too, as in scikit-learn (it used to be accepted)
+    ("learning_rate", float("inf"), r"range \(0.0, inf\)"),
+    ("alpha", float("inf"), r"a float in the range \[0.0, inf\)"),
+    ("tol", float("inf"), r"a float in the range \[0.0, inf\)"),
+    ("alpha", float("nan"), r"a float in the range \[0.0, inf\)"),
 ])
 def test_bad_hyperparameters_are_refused_in_fit(name, value, message, blobs):
     X, y = blobs
@@ -220,3 +227,63 @@ def test_predictions_are_float64_and_do_not_depend_on_the_batch(blobs):
     assert whole.dtype == np.float64
     one_by_one = np.vstack([estimator.predict_proba(X[i : i + 1]) for i in range(len(X))])
     np.testing.assert_allclose(one_by_one, whole, rtol=1e-12, atol=1e-15)
+
+
+# -- refused before anything changes, and nothing left behind ---------------------------------
+@pytest.mark.parametrize("n_samples", [2, 10])
+def test_early_stopping_refuses_a_validation_set_too_small_like_mlp(n_samples):
+    """Before, 2 samples held out 1: R² was NaN every epoch and training "converged" silently."""
+    from sklearn.neural_network import MLPRegressor
+
+    X = np.arange(n_samples, dtype=float).reshape(-1, 1)
+    y = np.arange(n_samples, dtype=float)
+    with pytest.raises(ValueError) as theirs:
+        MLPRegressor(early_stopping=True, max_iter=5).fit(X, y)
+    estimator = NeuralNetRegressor(**SMALL, early_stopping=True, epochs=5)
+    with pytest.raises(ValueError, match="holds out 1; early_stopping needs at least 2") as ours:
+        estimator.fit(X, y)
+    assert str(ours.value).startswith(str(theirs.value))  # scikit-learn's words, then numbers
+    assert not hasattr(estimator, "model_")  # refused before a network was built
+
+
+def test_the_classifier_refuses_what_mlp_classifier_refuses_and_accepts_two_held_out():
+    from sklearn.neural_network import MLPClassifier
+
+    X = np.arange(10, dtype=float).reshape(-1, 1)
+    y = np.arange(10) % 2  # 10 % held out is 1 row, fewer than the 2 classes
+    with pytest.raises(ValueError, match="should be greater or equal to the number of classes"):
+        MLPClassifier(early_stopping=True, max_iter=5).fit(X, y)
+    estimator = NeuralNetClassifier(**SMALL, early_stopping=True, epochs=5)
+    with pytest.raises(ValueError, match="should be greater or equal to the number of classes"):
+        estimator.fit(X, y)
+    assert not hasattr(estimator, "model_")
+    X, y = np.arange(20, dtype=float).reshape(-1, 1), np.arange(20) % 2
+    estimator.fit(X, y)
+    assert len(estimator.validation_scores_) == estimator.n_iter_
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # NumPy's "invalid value in cast"
+def test_float_labels_beyond_int64_are_refused_clearly():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = np.where(np.arange(20) % 2, 1e20, 0.0)  # scikit-learn calls these "continuous"
+    with pytest.raises(ValueError, match="y holds the class label 1e\\+20, beyond the range of "
+                                         "int64.*LabelEncoder"):
+        NeuralNetClassifier(**SMALL, epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator_class", [NeuralNetClassifier, NeuralNetRegressor])
+def test_no_gradient_is_left_after_fit_or_partial_fit(estimator_class, blobs):
+    X, y = blobs
+    estimator = estimator_class(**SMALL, epochs=2).fit(X, y)
+    assert [p.grad for p in estimator.model_.parameters()] == [None] * 4
+    extra = {"classes": np.unique(y)} if estimator_class is NeuralNetClassifier else {}
+    estimator.partial_fit(X, y, **extra)
+    assert [p.grad for p in estimator.model_.parameters()] == [None] * 4
+
+
+def test_a_nan_validation_score_stops_early_stopping_loudly(blobs, monkeypatch):
+    X, y = blobs
+    monkeypatch.setattr(NeuralNetClassifier, "_validation_score", lambda self, X, y: np.nan)
+    estimator = NeuralNetClassifier(**SMALL, early_stopping=True, epochs=5)
+    with pytest.raises(ValueError, match="The validation score is NaN at epoch 1"):
+        estimator.fit(X, y)

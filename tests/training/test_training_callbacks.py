@@ -199,7 +199,7 @@ def test_reduce_lr_on_plateau_gets_the_monitored_value():
 
 def test_schedule_returning_a_non_number_is_an_error():
     scheduler = callbacks.LearningRateScheduler(lambda epoch, lr: "fast")
-    with pytest.raises(ValueError, match="finite float learning rate; got 'fast'"):
+    with pytest.raises(ValueError, match="finite float learning rate >= 0; got 'fast'"):
         run(classifier(), [scheduler], epochs=1)
 
 

@@ -72,8 +72,9 @@ BAD_FIT_INPUTS = [
     pytest.param(X_GOOD, Y_GOOD, {"validation_data": (X_GOOD, Y_GOOD + 5)}, ValueError,
                  r"y_val contains class \d, but the model has 5 outputs",
                  id="y_val-out-of-range"),
-    pytest.param(X_GOOD, Y_GOOD, {"validation_data": X_GOOD}, ValueError,
-                 "validation_data must be a tuple", id="validation_data-not-a-pair"),
+    pytest.param(X_GOOD, Y_GOOD, {"validation_data": X_GOOD}, TypeError,
+                 re.escape("validation_data must be a tuple (X_val, y_val); got ndarray."),
+                 id="validation_data-not-a-pair"),
     pytest.param(X_GOOD, Y_GOOD, {"metrics": ["mse"]}, ValueError,
                  "metric 'mse' compares values shaped like the model's output",
                  id="mse-metric-on-class-indices"),
@@ -98,6 +99,49 @@ BAD_FIT_INPUTS = [
                  "clip_grad_norm must be a positive number", id="negative-clip"),
     pytest.param(X_GOOD, Y_GOOD, {"optimizer": "sgd"}, TypeError, "optimizer must have step",
                  id="optimizer-not-an-optimizer"),
+    # class targets out of int64's range: checked before the cast, which would wrap them round
+    pytest.param(X_GOOD, np.where(Y_GOOD == 0, 1e20, Y_GOOD), {}, ValueError,
+                 re.escape("y contains class 1e+20, but the model has 5 outputs (classes 0..4)."),
+                 id="class-1e20"),
+    pytest.param(X_GOOD, np.where(Y_GOOD == 0, -1e20, Y_GOOD), {}, ValueError,
+                 re.escape("y contains class -1e+20, but the model"), id="class-minus-1e20"),
+    pytest.param(X_GOOD, np.where(Y_GOOD == 0, 2**64 - 1, Y_GOOD).astype(np.uint64), {},
+                 ValueError, re.escape("y contains class 18446744073709551615, but the model"),
+                 id="class-uint64-max"),
+    pytest.param(X_GOOD, np.where(Y_GOOD == 0, np.inf, Y_GOOD), {}, ValueError,
+                 re.escape("Input y contains infinity."), id="class-inf"),
+    # every argument's type is checked up front, saying what was expected and what came
+    pytest.param(X_GOOD, Y_GOOD, {"validation_split": "0.2"}, TypeError,
+                 re.escape("validation_split must be a float in [0, 1); got '0.2' (str)."),
+                 id="split-as-text"),
+    pytest.param(X_GOOD, Y_GOOD, {"validation_split": float("nan")}, ValueError,
+                 re.escape("validation_split must be in [0, 1); got nan."), id="split-nan"),
+    pytest.param(X_GOOD, Y_GOOD, {"validation_split": True}, TypeError,
+                 "validation_split must be a float", id="split-bool"),
+    pytest.param(X_GOOD, Y_GOOD, {"epochs": "3"}, TypeError,
+                 re.escape("epochs must be an integer; got '3'."), id="epochs-as-text"),
+    pytest.param(X_GOOD, Y_GOOD, {"batch_size": None}, TypeError,
+                 re.escape("batch_size must be an integer; got None."), id="batch-size-None"),
+    pytest.param(X_GOOD, Y_GOOD, {"shuffle": "False"}, TypeError,
+                 re.escape("shuffle must be True or False; got 'False' (str)."),
+                 id="shuffle-as-text"),
+    pytest.param(X_GOOD, Y_GOOD, {"verbose": "1"}, TypeError,
+                 re.escape("verbose must be 0 (silent), 1 (progress bar) or 2 (one line per "
+                           "epoch); got '1' (str)."), id="verbose-as-text"),
+    pytest.param(X_GOOD, Y_GOOD, {"clip_grad_norm": "1.0"}, TypeError,
+                 re.escape("clip_grad_norm must be a positive number or None; got '1.0' (str)."),
+                 id="clip-as-text"),
+    pytest.param(X_GOOD, Y_GOOD, {"clip_grad_norm": float("nan")}, ValueError,
+                 "clip_grad_norm must be a positive number; got nan", id="clip-nan"),
+    pytest.param(X_GOOD, Y_GOOD, {"callbacks": gn.callbacks.EarlyStopping}, TypeError,
+                 re.escape("callbacks must be a list of glassnet.callbacks.Callback instances; "
+                           "got type."), id="callbacks-a-class"),
+    pytest.param(X_GOOD, Y_GOOD, {"metrics": 3}, TypeError,
+                 re.escape("metrics must be a list of names or callables metric(y_true, y_pred); "
+                           "got int."), id="metrics-a-number"),
+    pytest.param(X_GOOD, Y_GOOD, {"validation_data": (X_GOOD, Y_GOOD, Y_GOOD)}, TypeError,
+                 re.escape("validation_data must be a tuple (X_val, y_val); got a tuple of 3."),
+                 id="validation_data-of-three"),
 ]
 
 
@@ -112,6 +156,44 @@ def test_bad_input_is_refused_before_any_weight_changes(X, y, extra, error_type,
         fit(model, X, y, **arguments)
     assert same_state(weights, model.state_dict())
     assert optimizer.state == {}
+
+
+@pytest.mark.filterwarnings("error")  # NumPy's "invalid value encountered in cast" included
+def test_a_huge_class_index_is_refused_without_a_numpy_warning():
+    model = classifier(classes=5)
+    with pytest.raises(ValueError, match=re.escape("y contains class 1e+20")):
+        fit(model, X_GOOD, np.full(10, 1e20), loss="cross_entropy",
+            optimizer=optim.SGD(model.parameters(), lr=0.1), epochs=1, verbose=0)
+
+
+def test_an_optimizer_of_another_model_is_refused_naming_what_it_misses():
+    """Before, it trained nothing: the loss stayed the same every epoch, silently."""
+    model, other = classifier(classes=5), classifier(classes=5, seed=1)
+    weights = model.state_dict()
+    with pytest.raises(ValueError, match=re.escape(
+            "The optimizer holds none of the model's 4 trainable parameters; missing: 0.weight, "
+            "0.bias, 2.weight, 2.bias. Was it built on another model's parameters?")):
+        fit(model, X_GOOD, Y_GOOD, loss="cross_entropy", epochs=2, verbose=0,
+            optimizer=optim.SGD(other.parameters(), lr=0.1))
+    assert same_state(weights, model.state_dict())
+
+
+def test_an_optimizer_missing_some_trainable_parameters_is_refused():
+    model = classifier(classes=5)
+    optimizer = optim.SGD(model[2].parameters(), lr=0.1)  # the last layer only, first not frozen
+    with pytest.raises(ValueError, match="holds 2 of the model's 4 trainable parameters; missing: "
+                                         "0.weight, 0.bias.*requires_grad_"):
+        fit(model, X_GOOD, Y_GOOD, loss="cross_entropy", optimizer=optimizer, epochs=1,
+            verbose=0)
+
+
+def test_frozen_parameters_need_not_be_in_the_optimizer():
+    model = classifier(classes=5)
+    model[0].requires_grad_(False)
+    first_layer = model[0].state_dict()
+    optimizer = optim.SGD(model[2].parameters(), lr=0.1)
+    fit(model, X_GOOD, Y_GOOD, loss="cross_entropy", optimizer=optimizer, epochs=2, verbose=0)
+    assert same_state(first_layer, model[0].state_dict())
 
 
 def test_nan_in_a_regression_target_is_refused():

@@ -49,8 +49,9 @@ def test_metric_names_aliases_and_callables():
         return float(y_pred.max())
 
     resolved = metrics.resolve_metrics(["acc", "mean_absolute_error", top_score])
-    assert [name for name, _ in resolved] == ["accuracy", "mae", "top_score"]
-    with pytest.raises(ValueError, match="used twice"):
+    assert [name for name, _ in resolved] == ["acc", "mean_absolute_error", "top_score"]  # as given
+    assert [function for _, function in resolved[:2]] == [metrics.accuracy, metrics.mae]
+    with pytest.raises(ValueError, match="used twice.*'accuracy' and 'acc' name the same metric"):
         metrics.resolve_metrics(["accuracy", "acc"])
     with pytest.raises(TypeError, match="metrics must be names or callables"):
         metrics.resolve_metrics([3])

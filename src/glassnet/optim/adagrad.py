@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from glassnet.autograd import Tensor
+from glassnet.optim.hyperparameters import NON_NEGATIVE
 from glassnet.optim.optimizer import (
     Optimizer,
     ParamsLike,
-    check_non_negative,
     effective_gradient,
 )
 
@@ -23,6 +23,11 @@ class Adagrad(Optimizer):
     PyTorch does.
     """
 
+    hyperparameter_rules = {
+        name: NON_NEGATIVE
+        for name in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+    }
+
     def __init__(
         self,
         params: ParamsLike,
@@ -34,13 +39,6 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        check_non_negative(
-            lr=lr,
-            lr_decay=lr_decay,
-            weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value,
-            eps=eps,
-        )
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.optim.hyperparameters import NON_NEGATIVE, UNIT
 from glassnet.optim.optimizer import (
     Optimizer,
     ParamsLike,
-    check_non_negative,
     effective_gradient,
 )
 
@@ -24,6 +24,9 @@ class Adam(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v), ``max_exp_avg_sq``.
     """
 
+    hyperparameter_rules = {"lr": NON_NEGATIVE, "betas": UNIT, "eps": NON_NEGATIVE,
+                            "weight_decay": NON_NEGATIVE}
+
     def __init__(
         self,
         params: ParamsLike,
@@ -36,10 +39,7 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay)
-        for position, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"betas[{position}] must be in [0, 1); got {beta}.")
+        self._check_group({"betas": betas})  # before float() reads them
         defaults = {
             "lr": lr,
             "betas": (float(betas[0]), float(betas[1])),
@@ -50,6 +50,12 @@ class Adam(Optimizer):
             "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        betas = group.get("betas", (0.0, 0.0))
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}.")
+        super()._check_group(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])

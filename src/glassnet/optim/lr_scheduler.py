@@ -7,83 +7,27 @@ previous one), are PyTorch's, so the sequences agree with PyTorch's to rounding.
 
 from __future__ import annotations
 
-import copy
 import math
-from typing import Any
 
+from glassnet.optim.hyperparameters import NON_NEGATIVE, POSITIVE, UNIT, check_hyperparameter
+from glassnet.optim.one_cycle import OneCycleLR
 from glassnet.optim.optimizer import Optimizer
+from glassnet.optim.scheduler_base import (
+    LRScheduler,
+    check_count,
+    check_each,
+    check_optimizer,
+    per_group,
+)
 
-
-def _check_optimizer(optimizer: Any) -> None:
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"a scheduler needs a glassnet Optimizer; got {type(optimizer).__name__}.")
-
-
-def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
-    """One value per parameter group: a list is checked for length, a number repeated."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != len(optimizer.param_groups):
-            raise ValueError(
-                f"{name} has {len(value)} values; the optimizer has "
-                f"{len(optimizer.param_groups)} parameter groups."
-            )
-        return list(value)
-    return [value] * len(optimizer.param_groups)
-
-
-class LRScheduler:
-    """Base class: keeps ``base_lrs`` (each group's lr at creation, stored as
-    ``group["initial_lr"]``) and ``last_epoch``, the number of ``step()`` calls so far.
-    """
-
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        _check_optimizer(optimizer)
-        self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for number, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"resuming with last_epoch={last_epoch} needs 'initial_lr' in parameter "
-                        f"group {number}; load the optimizer's state_dict first."
-                    )
-        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        # the first step only records the starting lr (PyTorch's _initial_step)
-        self._is_initial = True
-        self.step()
-        self._is_initial = False
-
-    def get_lr(self) -> list[float]:
-        """The lr of each group for epoch ``last_epoch`` (already advanced by ``step``)."""
-        raise NotImplementedError(f"{type(self).__name__} must define get_lr().")
-
-    def step(self) -> None:
-        """Advance one epoch and set every group's lr."""
-        self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        """The lr of each parameter group set by the latest ``step()``."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Every attribute except the optimizer, as plain Python data (copies)."""
-        return {
-            key: copy.deepcopy(value) for key, value in self.__dict__.items() if key != "optimizer"
-        }
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update(copy.deepcopy(state_dict))
-
-    def _group_lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
+__all__ = [
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+    "StepLR",
+]
 
 
 class StepLR(LRScheduler):
@@ -95,7 +39,7 @@ class StepLR(LRScheduler):
         if not isinstance(step_size, int) or step_size <= 0:
             raise ValueError(f"step_size must be a positive integer; got {step_size!r}.")
         self.step_size = step_size
-        self.gamma = gamma
+        self.gamma = check_hyperparameter("gamma", gamma, NON_NEGATIVE, who="StepLR")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -108,7 +52,7 @@ class ExponentialLR(LRScheduler):
     """lr = base_lr · gamma^epoch: multiply by gamma every epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = gamma
+        self.gamma = check_hyperparameter("gamma", gamma, NON_NEGATIVE, who="ExponentialLR")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -127,10 +71,10 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        if T_max <= 0:
-            raise ValueError(f"T_max must be positive; got {T_max}.")
+        who = "CosineAnnealingLR"
+        check_hyperparameter("T_max", T_max, POSITIVE, who=who)
         self.T_max = T_max
-        self.eta_min = eta_min
+        self.eta_min = check_hyperparameter("eta_min", eta_min, NON_NEGATIVE, who=who)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -155,11 +99,23 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """lr ← max(lr · factor, min_lr) once the metric has not improved for ``patience`` epochs.
+    """lr ← max(lr · factor, min_lr) on the (patience + 1)-th consecutive epoch without
+    improvement: ``patience`` such epochs are tolerated, the next one reduces (PyTorch's rule).
+
+    With ``patience=2``: the best is 9 at the second step, the third and fourth steps are
+    tolerated, the fifth reduces the lr; the count then restarts.
+
+    >>> optimizer = gn.optim.SGD([gn.nn.Parameter(np.zeros(1))], lr=1.0)
+    >>> plateau = gn.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
+    >>> for metric in [10, 9, 9, 9, 9, 9, 9, 9]:
+    ...     plateau.step(metric)
+    ...     print(plateau.get_last_lr()[0], end=" ")
+    1.0 1.0 1.0 1.0 0.5 0.5 0.5 0.25
 
     ``mode="min"``: improved means metric < best·(1 − threshold) (``threshold_mode="rel"``) or
     metric < best − threshold (``"abs"``); ``"max"`` mirrors it. After a reduction, ``cooldown``
-    epochs pass before bad epochs count again; a change smaller than ``eps`` is skipped.
+    epochs pass before bad epochs count again; a change smaller than ``eps`` is skipped. A NaN
+    metric is refused (PyTorch counts it as a bad epoch, which would cut the lr silently).
     """
 
     def __init__(
@@ -174,9 +130,15 @@ class ReduceLROnPlateau(LRScheduler):
         min_lr: float | list[float] = 0,
         eps: float = 1e-8,
     ) -> None:
-        _check_optimizer(optimizer)
-        if factor >= 1.0:
-            raise ValueError(f"factor must be < 1.0 (it multiplies the lr); got {factor}.")
+        check_optimizer(optimizer)
+        who = "ReduceLROnPlateau"
+        check_hyperparameter("factor", factor, UNIT, who=who)  # it multiplies the lr
+        patience = check_count("patience", patience, who)
+        cooldown = check_count("cooldown", cooldown, who)
+        check_hyperparameter("threshold", threshold, NON_NEGATIVE, who=who)
+        check_hyperparameter("eps", eps, NON_NEGATIVE, who=who)
+        check_each("min_lr", min_lr if isinstance(min_lr, (list, tuple)) else [min_lr],
+                    NON_NEGATIVE, who)
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max'; got {mode!r}.")
         if threshold_mode not in ("rel", "abs"):
@@ -186,7 +148,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold, self.threshold_mode = threshold, threshold_mode
         self.cooldown, self.eps = cooldown, eps
         self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else min_lr
-        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
+        self.min_lrs = per_group("min_lr", optimizer, min_lr)
         self.last_epoch = 0
         self._last_lr = self._group_lrs()
         self.best = math.inf if mode == "min" else -math.inf
@@ -195,7 +157,18 @@ class ReduceLROnPlateau(LRScheduler):
 
     def step(self, metrics: float) -> None:  # type: ignore[override]
         """Record this epoch's metric (e.g. validation loss) and reduce the lr if it stalled."""
-        current = float(metrics)
+        try:
+            current = float(metrics)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"ReduceLROnPlateau.step needs the metric as a number; got {metrics!r}."
+            ) from None
+        if math.isnan(current):
+            raise ValueError(
+                f"ReduceLROnPlateau.step got a NaN metric at epoch {self.last_epoch + 1}: NaN "
+                "is neither better nor worse than the best so far. Is the monitored value "
+                "defined on this data (e.g. R² of fewer than two samples)?"
+            )
         self.last_epoch += 1
         if self._is_better(current):
             self.best = current
@@ -235,139 +208,3 @@ class ReduceLROnPlateau(LRScheduler):
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
                 group["lr"] = new_lr
-
-
-class OneCycleLR(LRScheduler):
-    """The 1cycle policy (Smith & Topin 2018), stepped once per batch.
-
-    lr rises from max_lr/div_factor to max_lr over the first ``pct_start`` of ``total_steps``, then
-    anneals to max_lr/(div_factor·final_div_factor) (``three_phase``: first back down to the
-    start). Momentum (SGD's ``momentum`` or Adam's β1) moves the opposite way between
-    ``max_momentum`` and ``base_momentum``. Annealing: cos, start + (end − start)(1 − cos πt)/2
-    written as end + (start − end)(1 + cos πt)/2, or linear.
-    """
-
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        max_lr: float | list[float],
-        total_steps: int | None = None,
-        epochs: int | None = None,
-        steps_per_epoch: int | None = None,
-        pct_start: float = 0.3,
-        anneal_strategy: str = "cos",
-        div_factor: float = 25.0,
-        final_div_factor: float = 1e4,
-        three_phase: bool = False,
-        cycle_momentum: bool = True,
-        base_momentum: float | list[float] = 0.85,
-        max_momentum: float | list[float] = 0.95,
-        last_epoch: int = -1,
-    ) -> None:
-        _check_optimizer(optimizer)
-        if total_steps is not None:
-            if not isinstance(total_steps, int) or total_steps <= 0:
-                raise ValueError(f"total_steps must be a positive integer; got {total_steps!r}.")
-            self.total_steps = total_steps
-        elif epochs is not None and steps_per_epoch is not None:
-            for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
-                if not isinstance(value, int) or value <= 0:
-                    raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-            self.total_steps = epochs * steps_per_epoch
-        else:
-            raise ValueError("give either total_steps, or both epochs and steps_per_epoch.")
-        if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
-            raise ValueError(f"pct_start must be a float between 0 and 1; got {pct_start!r}.")
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be 'cos' or 'linear'; got {anneal_strategy!r}.")
-        self.anneal_strategy = anneal_strategy
-        self._schedule_phases = self._phases(pct_start, three_phase)
-        if last_epoch == -1:
-            max_lrs = _per_group("max_lr", optimizer, max_lr)
-            for max_lr_of_group, group in zip(max_lrs, optimizer.param_groups, strict=True):
-                group["initial_lr"] = max_lr_of_group / div_factor
-                group["max_lr"] = max_lr_of_group
-                group["min_lr"] = group["initial_lr"] / final_div_factor
-        self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    f"cycle_momentum needs an optimizer with momentum or betas; "
-                    f"{type(optimizer).__name__} has neither. Pass cycle_momentum=False."
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
-            max_momenta = _per_group("max_momentum", optimizer, max_momentum)
-            base_momenta = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                groups = optimizer.param_groups
-                for high, low, group in zip(max_momenta, base_momenta, groups, strict=True):
-                    self._set_momentum(group, high)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
-        super().__init__(optimizer, last_epoch)
-
-    def _phases(self, pct_start: float, three_phase: bool) -> list[dict[str, Any]]:
-        """Each phase: the step it ends at and the group keys it anneals lr and momentum between."""
-
-        def phase(end_step: float, lrs: str, momenta: str) -> dict[str, Any]:
-            start_lr, end_lr = lrs.split(" -> ")
-            start_momentum, end_momentum = momenta.split(" -> ")
-            return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
-                    "start_momentum": start_momentum, "end_momentum": end_momentum}  # fmt: skip
-
-        warmup_end = float(pct_start * self.total_steps) - 1
-        last = self.total_steps - 1
-        if not three_phase:
-            return [
-                phase(warmup_end, "initial_lr -> max_lr", "max_momentum -> base_momentum"),
-                phase(last, "max_lr -> min_lr", "base_momentum -> max_momentum"),
-            ]
-        return [
-            phase(warmup_end, "initial_lr -> max_lr", "max_momentum -> base_momentum"),
-            phase(
-                float(2 * pct_start * self.total_steps) - 2,
-                "max_lr -> initial_lr",
-                "base_momentum -> max_momentum",
-            ),
-            phase(last, "initial_lr -> min_lr", "max_momentum -> max_momentum"),
-        ]
-
-    def _anneal(self, start: float, end: float, fraction: float) -> float:
-        if self.anneal_strategy == "cos":
-            return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)
-        return (end - start) * fraction + start
-
-    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
-
-    def get_lr(self) -> list[float]:
-        step_number = self.last_epoch
-        if step_number > self.total_steps:
-            raise ValueError(
-                f"OneCycleLR stepped {step_number} times; total_steps is {self.total_steps}."
-            )
-        lrs = []
-        for group in self.optimizer.param_groups:
-            start_step = 0.0
-            for number, phase in enumerate(self._schedule_phases):
-                end_step = phase["end_step"]
-                if step_number <= end_step or number == len(self._schedule_phases) - 1:
-                    fraction = (step_number - start_step) / (end_step - start_step)
-                    lrs.append(
-                        self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], fraction)
-                    )
-                    if self.cycle_momentum:
-                        self._set_momentum(
-                            group,
-                            self._anneal(
-                                group[phase["start_momentum"]],
-                                group[phase["end_momentum"]],
-                                fraction,
-                            ),
-                        )
-                    break
-                start_step = phase["end_step"]
-        return lrs

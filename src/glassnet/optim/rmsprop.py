@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.optim.hyperparameters import NON_NEGATIVE
 from glassnet.optim.optimizer import (
     Optimizer,
     ParamsLike,
-    check_non_negative,
     effective_gradient,
 )
 
@@ -21,6 +21,9 @@ class RMSprop(Optimizer):
     estimate of the variance); ``momentum`` > 0 keeps b ← momentum·b + g/(…) and steps p ← p − lr·b.
     State per parameter: ``step``, ``square_avg`` (v), ``momentum_buffer``, ``grad_avg`` (ḡ).
     """
+
+    hyperparameter_rules = {name: NON_NEGATIVE
+                            for name in ("lr", "alpha", "eps", "weight_decay", "momentum")}
 
     def __init__(
         self,
@@ -34,9 +37,6 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        check_non_negative(
-            lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum
-        )
         defaults = {
             "lr": lr,
             "alpha": alpha,

@@ -8,10 +8,10 @@ import numpy as np
 
 from glassnet._blas import AXPY_MIN_SIZE, axpy
 from glassnet.autograd import Tensor
+from glassnet.optim.hyperparameters import FINITE, NON_NEGATIVE
 from glassnet.optim.optimizer import (
     Optimizer,
     ParamsLike,
-    check_non_negative,
     effective_gradient,
     gradient_shape_error,
 )
@@ -25,6 +25,9 @@ class SGD(Optimizer):
     State per parameter: ``momentum_buffer`` (only when momentum ≠ 0).
     """
 
+    hyperparameter_rules = {"lr": NON_NEGATIVE, "momentum": NON_NEGATIVE,
+                            "dampening": FINITE, "weight_decay": NON_NEGATIVE}
+
     def __init__(
         self,
         params: ParamsLike,
@@ -36,12 +39,6 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError(
-                f"Nesterov momentum needs momentum > 0 and dampening = 0; got momentum={momentum}, "
-                f"dampening={dampening}."
-            )
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -53,6 +50,15 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
         # (lr, lr as a 0-d array of a parameter's dtype) for small parameters, kept across steps
         self._small_lr: tuple[float, np.ndarray] | None = None
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        momentum, dampening = group.get("momentum", 0), group.get("dampening", 0)
+        if group.get("nesterov") and (momentum <= 0 or dampening != 0):
+            raise ValueError(
+                f"Nesterov momentum needs momentum > 0 and dampening = 0; got momentum={momentum}, "
+                f"dampening={dampening}."
+            )
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])

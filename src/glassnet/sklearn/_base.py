@@ -9,12 +9,13 @@ so ``alpha`` is an L2 penalty added to the loss (not decoupled weight decay) and
 records it. After each epoch the stopping rule of ``MLPClassifier`` decides whether to go on:
 without ``early_stopping``, the training loss must fall by more than ``tol`` at least once in
 every ``n_iter_no_change + 1`` epochs; with it, the score (accuracy or R²) on a held-out
-``validation_fraction`` of the data must rise by more than ``tol``, and the weights of the best
-epoch are kept. Everything random (initial weights, dropout, shuffling) draws from a generator
-seeded by ``random_state``, kept with the estimator (so ``partial_fit`` and pickles continue its
-stream); glassnet's own generator is swapped out during training and put back after, which is
-why two estimators should not train at once in threads of one process (joblib's default
-process-based backend, as GridSearchCV(n_jobs=...) uses, is fine).
+``validation_fraction`` of the data (at least 2 samples, as scikit-learn requires: R² of one is
+undefined) must rise by more than ``tol``, and the weights of the best epoch are kept.
+Everything random (initial weights, dropout, shuffling) draws from a generator seeded by
+``random_state``, kept with the estimator (so ``partial_fit`` and pickles continue its stream);
+glassnet's own generator is swapped out during training and put back after, which is why two
+estimators should not train at once in threads of one process (joblib's default process-based
+backend, as GridSearchCV(n_jobs=...) uses, is fine).
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ class StoppingRule(Callback):
             print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")
         if self.validation is not None:
             score = est._validation_score(*self.validation)
+            if np.isnan(score):  # every comparison with NaN is False: it would never improve
+                raise ValueError(
+                    f"The validation score is NaN at epoch {est.n_iter_}: it is undefined for "
+                    f"these {len(self.validation[1])} validation samples and these predictions, "
+                    "so early stopping cannot compare epochs."
+                )
             est.validation_scores_.append(score)
             if est.verbose:
                 print(f"Validation score: {score:f}")
@@ -179,9 +186,28 @@ class NeuralNetBase(BaseEstimator):
         """The training targets for y in ``dtype``, and the number of network outputs."""
         raise NotImplementedError
 
-    def _start(self, n_features: int, n_outputs: int, early_stopping: bool) -> None:
+    def _hold_out(
+        self, X: np.ndarray, targets: np.ndarray, y: np.ndarray, seed: int | None
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, Any]]:
+        """The training rows and targets, and (X_val, y_val): ``validation_fraction`` of the
+        rows (stratified for the classifier), at least 2 as scikit-learn's MLPs require."""
+        X, X_val, targets, _, _, y_val = train_test_split(
+            X, targets, y, test_size=self.validation_fraction, random_state=seed,
+            stratify=self._stratify(y),
+        )
+        if len(X_val) < 2:  # a score of one row says nothing (R² is not even defined)
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the size of "
+                f"your dataset. (validation_fraction={self.validation_fraction} of "
+                f"{len(X) + len(X_val)} samples holds out {len(X_val)}; early_stopping needs at "
+                "least 2.)"
+            )
+        return X, targets, (X_val, y_val)
+
+    def _start(
+        self, n_features: int, n_outputs: int, early_stopping: bool, seed: int | None
+    ) -> None:
         """Fresh network, optimizer, generator and records (the first fit or partial_fit)."""
-        seed = check_random_state(self.random_state).randint(_SEED_LIMIT)
         self._split_seed = seed
         saved = gn_random.get_rng_state()
         gn_random.manual_seed(seed)
@@ -205,15 +231,10 @@ class NeuralNetBase(BaseEstimator):
             self.best_validation_score_ = None
             self.best_loss_ = np.inf
 
-    def _train(self, X: np.ndarray, targets: np.ndarray, y_labels: Any, incremental: bool) -> None:
-        """Run gn.fit for ``epochs`` epochs (one if ``incremental``) with the stopping rule."""
-        validation = None
-        if self.early_stopping and not incremental:
-            X, X_val, targets, _, _, y_val = train_test_split(
-                X, targets, y_labels, test_size=self.validation_fraction,
-                random_state=self._split_seed, stratify=self._stratify(y_labels),
-            )
-            validation = (X_val, y_val)
+    def _train(self, X: np.ndarray, targets: np.ndarray,
+               validation: tuple[np.ndarray, Any] | None, incremental: bool) -> None:
+        """Run gn.fit for ``epochs`` epochs (one if ``incremental``) with the stopping rule;
+        ``validation`` (X_val, y_val) scores each epoch for early stopping."""
         if getattr(self, "_optimizer", None) is None:
             self._optimizer = _params.make_optimizer(
                 self.optimizer, list(self.model_.parameters()), self.learning_rate)
@@ -235,17 +256,23 @@ class NeuralNetBase(BaseEstimator):
         self._best_state = None
         if not incremental and not rule.converged:
             warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.epochs}) reached and the "
-                "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
+                f"Stochastic Optimizer: the maximum number of epochs (epochs={self.epochs}) was "
+                "reached and the optimization hasn't converged yet.", ConvergenceWarning,
+                stacklevel=4)
 
     def _fit(self, X: Any, y: Any, incremental: bool, classes: Any = None) -> NeuralNetBase:
         _params.check_params(self)
         first_call = not incremental or not hasattr(self, "model_")
         X, y = self._validate_training_data(X, y, reset=first_call, classes=classes)
         targets, n_outputs = self._encode_targets(y, first_call, X.dtype)
+        early_stopping = self.early_stopping and not incremental
+        seed = check_random_state(self.random_state).randint(_SEED_LIMIT) if first_call else None
+        validation = None
+        if early_stopping:  # split first: a validation set too small is refused before training
+            X, targets, validation = self._hold_out(X, targets, y, seed)
         if first_call:
-            self._start(X.shape[1], n_outputs, self.early_stopping and not incremental)
-        self._train(X, targets, y, incremental)
+            self._start(X.shape[1], n_outputs, early_stopping, seed)
+        self._train(X, targets, validation, incremental)
         return self
 
     def _compute_dtype(self) -> Any:

@@ -72,6 +72,22 @@ _ATTRIBUTES = """
 """
 
 
+def _check_float_labels(y: np.ndarray) -> None:
+    """Refuse float labels beyond int64's range. scikit-learn checks that float labels are
+    whole numbers by casting them to int64, which turns 1e20 into -9223372036854775808 (with a
+    NumPy warning) and calls the labels continuous."""
+    if y.dtype.kind != "f" or y.size == 0:
+        return
+    largest = y.flat[np.argmax(np.abs(y))]  # finite: validate_data refused NaN and inf
+    if abs(largest) >= 2.0**63:
+        raise ValueError(
+            f"y holds the class label {largest:.17g}, beyond the range of "
+            "int64 (|label| < 9.2e18) in which float labels can be checked to be whole numbers. "
+            "Pass such labels as strings, or encode them first (sklearn.preprocessing."
+            "LabelEncoder)."
+        )
+
+
 class NeuralNetClassifier(ClassifierMixin, NeuralNetBase):
     __doc__ = """A multi-layer perceptron classifier trained by glassnet, in the manner of
     ``sklearn.neural_network.MLPClassifier``.
@@ -121,6 +137,7 @@ class NeuralNetClassifier(ClassifierMixin, NeuralNetBase):
     ) -> tuple[np.ndarray, np.ndarray]:
         dtype = gn.get_default_dtype() if reset else self._compute_dtype()
         X, y = validate_data(self, X, y, reset=reset, dtype=dtype)
+        _check_float_labels(y)
         check_classification_targets(y)
         if classes is not None:
             classes = unique_labels(np.asarray(classes))

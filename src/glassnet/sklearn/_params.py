@@ -3,6 +3,7 @@ with messages in scikit-learn's words, and the names they map to in glassnet."""
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -31,7 +32,8 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    """A finite real number: NaN and inf are outside every range below, as in scikit-learn."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def hidden_sizes(estimator: Any) -> tuple[int, ...]:

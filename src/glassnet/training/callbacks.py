@@ -6,7 +6,8 @@ position, the rows it wrote) returns it from ``get_state`` so that ``BackupAndRe
 it exactly.
 
 Epochs are 0-based in hooks and logs, 1-based in messages and in ``{epoch}`` file names, as in
-Keras.
+Keras. A monitored value is found under any name of its metric (``monitor="val_accuracy"`` reads
+"val_acc" when the metric was given as "acc"), and a NaN one is refused (see ``monitoring.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import csv
 import io
 import math
 import os
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +24,8 @@ import numpy as np
 from glassnet.io import atomic_write_bytes, save, save_checkpoint
 from glassnet.training.backup import BackupAndRestore
 from glassnet.training.callback import Callback, History, TrainingContext
+from glassnet.training.metrics import find_logged
+from glassnet.training.monitoring import Monitoring, check_epochs, check_real
 
 __all__ = [
     "BackupAndRestore",
@@ -36,70 +38,8 @@ __all__ = [
     "TrainingContext",
 ]
 
-_HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "precision", "recall", "f1")
-_LOWER_IS_BETTER = ("loss", "mae", "mse", "rmse", "error", "crossentropy", "entropy")
 
-
-def _direction(monitor: str, mode: str, who: str) -> str:
-    """"min" or "max": given by ``mode``, or inferred from the monitored name ("auto")."""
-    if mode in ("min", "max"):
-        return mode
-    if mode != "auto":
-        raise ValueError(f"{who}: mode must be 'auto', 'min' or 'max'; got {mode!r}.")
-    name = monitor.removeprefix("val_").lower()
-    if name in _HIGHER_IS_BETTER:
-        return "max"
-    if name in _LOWER_IS_BETTER or name.endswith(("loss", "error")):
-        return "min"
-    raise ValueError(
-        f"{who} received monitor={monitor!r} but cannot tell whether it should be maximized or "
-        "minimized. Pass mode='max' to keep the highest value, or mode='min' for the lowest."
-    )
-
-
-class _Monitoring(Callback):
-    """Reads one quantity from the epoch logs and says whether it improved."""
-
-    def __init__(self, monitor: str, mode: str, min_delta: float = 0.0) -> None:
-        super().__init__()
-        self.monitor = monitor
-        self.mode = _direction(monitor, mode, type(self).__name__)
-        self.min_delta = abs(min_delta)
-        self._warned = False
-
-    def monitored_value(self, logs: dict[str, float] | None) -> float | None:
-        """logs[monitor]; if "val_x" is missing but "x" is there, "x" (with one warning)."""
-        logs = logs or {}
-        if self.monitor in logs:
-            return logs[self.monitor]
-        fallback = self.monitor.removeprefix("val_")
-        if fallback != self.monitor and fallback in logs:
-            self._warn_once(
-                f"{type(self).__name__} monitors {self.monitor!r}, which is not available "
-                f"(no validation data); using {fallback!r} instead. Pass validation_data= or "
-                f"validation_split= to fit, or monitor={fallback!r}."
-            )
-            return logs[fallback]
-        self._warn_once(
-            f"{type(self).__name__} monitors {self.monitor!r}, which is not available. "
-            f"Available: {', '.join(logs) or 'none'}."
-        )
-        return None
-
-    def _warn_once(self, message: str) -> None:
-        if not self._warned:
-            warnings.warn(message, RuntimeWarning, stacklevel=4)
-            self._warned = True
-
-    def is_improvement(self, value: float, reference: float | None) -> bool:
-        if reference is None:
-            return True
-        if self.mode == "min":
-            return value + self.min_delta < reference
-        return value - self.min_delta > reference
-
-
-class EarlyStopping(_Monitoring):
+class EarlyStopping(Monitoring):
     """Stop training when ``monitor`` has not improved for ``patience`` epochs.
 
     An improvement is a change of more than ``min_delta`` in the right direction ("auto" infers
@@ -121,10 +61,11 @@ class EarlyStopping(_Monitoring):
         verbose: int = 0,
     ) -> None:
         super().__init__(monitor, mode, min_delta)
-        self.patience = patience
+        self.patience = check_epochs("EarlyStopping", "patience", patience)
         self.restore_best_weights = restore_best_weights
-        self.baseline = baseline
-        self.start_from_epoch = start_from_epoch
+        self.baseline = check_real("EarlyStopping", "baseline", baseline, optional=True)
+        self.start_from_epoch = check_epochs("EarlyStopping", "start_from_epoch",
+                                              start_from_epoch)
         self.verbose = verbose
         self.on_train_begin()
 
@@ -136,8 +77,10 @@ class EarlyStopping(_Monitoring):
         self.best_weights: dict[str, Any] | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        current = self.monitored_value(logs)
-        if current is None or epoch < self.start_from_epoch:
+        if epoch < self.start_from_epoch:
+            return
+        current = self.monitored_value(logs, epoch)
+        if current is None:
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.state_dict()  # until something beats them
@@ -182,7 +125,18 @@ def _file_logs(logs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class ModelCheckpoint(_Monitoring):
+class _NamedLogs(dict):
+    """The logs for ``str.format_map``, where a field may use any name of a metric
+    ("{val_accuracy:.3f}" when the metric was given as "acc")."""
+
+    def __missing__(self, key: str) -> Any:
+        logged = find_logged(self, key)
+        if logged is None:
+            raise KeyError(key)
+        return self[logged]
+
+
+class ModelCheckpoint(Monitoring):
     """Save the model to ``filepath`` after every epoch, with ``gn.save``: ``gn.load(path)``
     gives it back, ``glassnet.io.load_bundle(path).metadata`` is ``{"epoch": 1-based, "logs":
     {...}}``.
@@ -212,14 +166,14 @@ class ModelCheckpoint(_Monitoring):
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         logs = logs or {}
         try:
-            path = self.filepath.format(epoch=epoch + 1, **logs)
+            path = self.filepath.format_map(_NamedLogs(logs, epoch=epoch + 1))
         except KeyError as error:
             raise KeyError(
                 f"ModelCheckpoint cannot fill the file name {self.filepath!r}: no {error} in the "
                 f"logs (available: epoch, {', '.join(logs)})."
             ) from None
         if self.save_best_only:
-            current = self.monitored_value(logs)
+            current = self.monitored_value(logs, epoch)
             if current is not None:
                 if not self.is_improvement(current, self.best):
                     if self.verbose > 0:
@@ -264,7 +218,8 @@ class LearningRateScheduler(Callback):
             self.schedule = schedule
         self.monitor = monitor
         self.verbose = verbose
-        self._monitoring = _Monitoring(monitor, "min")  # only its fallback lookup is used
+        # only its lookup is used
+        self._monitoring = Monitoring(monitor, "min", who="LearningRateScheduler")
         self._needs_metric = any(c.__name__ == "ReduceLROnPlateau" for c in type(schedule).__mro__)
 
     def _groups(self) -> list[dict[str, Any]]:
@@ -279,11 +234,11 @@ class LearningRateScheduler(Callback):
         groups = self._groups()
         learning_rate = self.schedule(epoch, float(groups[0]["lr"]))
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or (
-            not math.isfinite(learning_rate)
+            not 0.0 <= learning_rate < math.inf  # False for NaN
         ):
             raise ValueError(
-                f"The schedule must return a finite float learning rate; got {learning_rate!r} "
-                f"at epoch {epoch}."
+                "The schedule must return a finite float learning rate >= 0; got "
+                f"{learning_rate!r} at epoch {epoch}."
             )
         for group in groups:
             group["lr"] = float(learning_rate)
@@ -294,7 +249,7 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         if self.scheduler is not None:
             if self._needs_metric:
-                value = self._monitoring.monitored_value(logs)
+                value = self._monitoring.monitored_value(logs, epoch)
                 if value is not None:
                     self.scheduler.step(value)
             else:

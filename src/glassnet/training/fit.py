@@ -9,6 +9,7 @@ progress output nobody asked for.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,8 +23,14 @@ from glassnet.training.callback import Callback, History, TrainingContext, overr
 from glassnet.training.inference import forward_in_batches, metrics_for, prepare_xy, score
 from glassnet.training.losses import resolve_loss
 from glassnet.training.metrics import Metric, check_metric_targets
-from glassnet.training.progress import Progress, make_progress
-from glassnet.training.validation import check_positive_int, restore_modes, snapshot_modes
+from glassnet.training.progress import Progress, check_verbose, make_progress
+from glassnet.training.validation import (
+    check_flag,
+    check_fraction,
+    check_positive_int,
+    restore_modes,
+    snapshot_modes,
+)
 
 _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
           "on_batch_begin", "on_batch_end")
@@ -65,11 +72,26 @@ def fit(
     states, History and random state replace the current ones, and training continues with the
     next epoch. Its ``on_epoch_end`` runs after every other callback's and the History's.
 
-    ``History.history`` maps "loss", each metric and their "val_" twins to one value per epoch;
-    the epoch loss is the sample-weighted mean of the batch losses.
+    ``History.history`` maps "loss", each metric (under the name given: "acc" stays "acc") and
+    their "val_" twins to one value per epoch; the epoch loss is the sample-weighted mean of the
+    batch losses. When ``fit`` returns or raises, no parameter keeps a ``.grad``: a later
+    ``backward()`` starts from nothing, not from the last batch's gradients.
+
+    Every argument is checked before anything changes, and so is the optimizer: it must hold
+    every parameter of the model that requires a gradient (freeze the ones to keep fixed).
     """
     epochs = check_positive_int(epochs, "epochs", allow_zero=True)
     batch_size = check_positive_int(batch_size, "batch_size")
+    validation_split = check_fraction(validation_split, "validation_split")
+    shuffle = check_flag(shuffle, "shuffle")
+    check_verbose(verbose)
+    if validation_data is not None and (
+        not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
+    ):
+        received = (f"a {type(validation_data).__name__} of {len(validation_data)}"
+                    if isinstance(validation_data, (tuple, list))
+                    else type(validation_data).__name__)
+        raise TypeError(f"validation_data must be a tuple (X_val, y_val); got {received}.")
     for method in ("step", "zero_grad"):
         if not callable(getattr(optimizer, method, None)):
             raise TypeError(f"optimizer must have {method}(); got {type(optimizer).__name__}.")
@@ -77,15 +99,12 @@ def fit(
     metric_list = metrics_for(model, metrics, resolved)
     callback_list, backup = _check_callbacks(callbacks)
     clip = _gradient_clipper(model, clip_grad_norm)
-    if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"validation_split must be in [0, 1); got {validation_split}.")
+    _check_optimizer_holds_the_model(model, optimizer)
 
     X, y, kind = prepare_xy(model, X, y, resolved)
     check_metric_targets(metric_list, kind)
     X_val = y_val = None
     if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("validation_data must be a tuple (X_val, y_val).")
         X_val, y_val, _ = prepare_xy(model, *validation_data, resolved, names=("X_val", "y_val"))
     elif validation_split > 0:
         split_at = int(math.floor(len(X) * (1.0 - validation_split)))
@@ -115,6 +134,8 @@ def fit(
     model.train()
     logs: dict[str, float] = {}
     try:
+        if backup is not None:  # before any callback acts: a refused run changes nothing
+            backup.lock_folder()
         for callback in hooks["on_train_begin"]:
             callback.on_train_begin({})
         initial_epoch = 0 if backup is None else backup.restore(callback_list, history)
@@ -148,6 +169,9 @@ def fit(
     finally:
         progress.close()
         restore_modes(modes)
+        _release_gradients(model, optimizer)
+        if backup is not None:
+            backup.unlock_folder()
     return history
 
 
@@ -271,11 +295,53 @@ class _EpochRunner:
             raise error
 
 
+def _release_gradients(model: Any, optimizer: Any) -> None:
+    """Set every .grad the run left to None (once, at the end: nothing per step). Left in place,
+    the last batch's gradients would be added to by the user's next backward()."""
+    for parameter in model.parameters():
+        parameter.grad = None
+    for group in getattr(optimizer, "param_groups", ()):
+        for parameter in group["params"]:
+            parameter.grad = None
+
+
+def _check_optimizer_holds_the_model(model: Any, optimizer: Any) -> None:
+    """Refuse an optimizer that misses a parameter of the model that requires a gradient, found
+    by identity: one built on another model's parameters would train nothing, the loss staying
+    constant. Frozen parameters (requires_grad=False) need not be in it."""
+    groups = getattr(optimizer, "param_groups", None)
+    if not isinstance(groups, list):  # not a glassnet optimizer: nothing to compare
+        return
+    held = {id(parameter) for group in groups for parameter in group["params"]}
+    named = getattr(model, "named_parameters", None)
+    parameters = named() if callable(named) else enumerate(model.parameters())
+    trainable = [(str(name), p) for name, p in parameters if getattr(p, "requires_grad", True)]
+    missing = [name for name, parameter in trainable if id(parameter) not in held]
+    if not missing:
+        return
+    shown = ", ".join(missing[:6]) + (", ..." if len(missing) > 6 else "")
+    how_many = "none" if len(missing) == len(trainable) else f"{len(trainable) - len(missing)}"
+    raise ValueError(
+        f"The optimizer holds {how_many} of the model's {len(trainable)} trainable parameters; "
+        f"missing: {shown}. Was it built on another model's parameters? Build it on this "
+        "model's, e.g. optim.Adam(model.parameters()); to keep some parameters fixed, freeze "
+        "them first (module.requires_grad_(False))."
+    )
+
+
 def _check_callbacks(callbacks: Any) -> tuple[list[Callback], BackupAndRestore | None]:
     """The callbacks other than the BackupAndRestore, and that one (or None)."""
-    if isinstance(callbacks, Callback):
+    if callbacks is None:
+        callbacks = []
+    elif isinstance(callbacks, Callback):
         callbacks = [callbacks]
-    callback_list = list(callbacks)
+    try:
+        callback_list = list(callbacks)
+    except TypeError:
+        raise TypeError(
+            "callbacks must be a list of glassnet.callbacks.Callback instances; got "
+            f"{type(callbacks).__name__}."
+        ) from None
     for callback in callback_list:
         if not isinstance(callback, Callback):
             raise TypeError(
@@ -292,7 +358,12 @@ def _check_callbacks(callbacks: Any) -> tuple[list[Callback], BackupAndRestore |
 def _gradient_clipper(model: Any, max_norm: float | None) -> Callable[[], Any] | None:
     if max_norm is None:
         return None
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
+    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real):
+        raise TypeError(
+            f"clip_grad_norm must be a positive number or None; got {max_norm!r} "
+            f"({type(max_norm).__name__})."
+        )
+    if not max_norm > 0:  # also refuses NaN
         raise ValueError(f"clip_grad_norm must be a positive number; got {max_norm!r}.")
     from glassnet.nn.utils import clip_grad_norm_
 

@@ -1,8 +1,11 @@
 """Metrics reported by ``fit`` and ``evaluate``: metric(y_true, y_pred) -> float on NumPy arrays.
 
-Names: "accuracy" (alias "acc"), "mae", "mse"; any callable metric(y_true, y_pred) -> float
-works too and is logged under its ``__name__``. During training a metric is averaged over the
-epoch's batches weighted by batch size (exact for these three, which are means over samples).
+Names: "accuracy" (alias "acc"), "mae" ("mean_absolute_error"), "mse" ("mean_squared_error"),
+logged under the name given, as Keras does (``metrics=["acc"]`` logs "acc" and "val_acc");
+callbacks that monitor a value find it under any of its names. Any callable
+metric(y_true, y_pred) -> float works too and is logged under its ``__name__``. During training
+a metric is averaged over the epoch's batches weighted by batch size (exact for these three,
+which are means over samples).
 
 Accuracy decides what the outputs are from their shape:
 
@@ -17,7 +20,7 @@ Accuracy decides what the outputs are from their shape:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -69,23 +72,47 @@ _ALIASES = {
 }
 
 
+def canonical_name(key: str) -> str:
+    """The one name of a logged value: "val_acc" -> "val_accuracy", "MSE" -> "mse"."""
+    prefix = "val_" if key.startswith("val_") else ""
+    name = key.removeprefix(prefix).lower()
+    return prefix + _ALIASES.get(name, name)
+
+
+def find_logged(logs: Mapping[str, Any], key: str) -> str | None:
+    """The key of ``logs`` holding ``key``'s value: ``key`` itself, or another name of the same
+    metric ("val_accuracy" finds "val_acc"); None if there is none."""
+    if key in logs:
+        return key
+    wanted = canonical_name(key)
+    return next((logged for logged in logs if canonical_name(logged) == wanted), None)
+
+
 def resolve_metrics(
-    metrics: Sequence[Any] | str | Callable[..., Any], *, from_logits: bool | None = None
+    metrics: Sequence[Any] | str | Callable[..., Any] | None, *,
+    from_logits: bool | None = None,
 ) -> list[tuple[str, Metric]]:
-    """(name, function) for each metric; names must be unique and must not be "loss"."""
-    if isinstance(metrics, str) or callable(metrics):
+    """(name, function) for each metric, named as given; no metric twice, none called "loss"."""
+    if metrics is None:
+        metrics = []
+    elif isinstance(metrics, str) or callable(metrics):
         metrics = [metrics]
+    elif not isinstance(metrics, Iterable):
+        raise TypeError(
+            "metrics must be a list of names or callables metric(y_true, y_pred); got "
+            f"{type(metrics).__name__}."
+        )
     resolved: list[tuple[str, Metric]] = []
     for metric in metrics:
         if isinstance(metric, str):
-            name = _ALIASES.get(metric.lower(), metric.lower())
-            if name not in _BY_NAME:
+            name = metric
+            if canonical_name(metric) not in _BY_NAME:
                 known = ", ".join(repr(known_name) for known_name in _BY_NAME)
                 raise ValueError(
                     f"Unknown metric {metric!r}; known names: {known}, or pass a callable "
                     "metric(y_true, y_pred) -> float."
                 )
-            function = _BY_NAME[name]
+            function = _BY_NAME[canonical_name(metric)]
             if function is accuracy and from_logits is not None:
                 function = partial(accuracy, from_logits=from_logits)
         elif callable(metric):
@@ -95,8 +122,10 @@ def resolve_metrics(
             raise TypeError(
                 f"metrics must be names or callables metric(y_true, y_pred); got {metric!r}."
             )
-        if name == "loss" or any(name == other for other, _ in resolved):
-            raise ValueError(f"metric name {name!r} is used twice (or clashes with 'loss').")
+        same = [other for other, _ in resolved if canonical_name(other) == canonical_name(name)]
+        if canonical_name(name) == "loss" or same:
+            clash = f"{same[0]!r} and {name!r} name the same metric" if same else "the loss"
+            raise ValueError(f"metric name {name!r} is used twice ({clash}); give it once.")
         resolved.append((name, function))
     return resolved
 

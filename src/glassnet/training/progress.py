@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+import numpy as np
 from tqdm import tqdm
 
 
@@ -87,10 +88,17 @@ class EpochLines(Progress):
               file=sys.stdout, flush=True)
 
 
-def make_progress(verbose: int, epochs: int, steps: int) -> Progress:
+def check_verbose(verbose: object) -> None:
+    """0, 1 or 2 (a bool counts as 0 or 1, as in scikit-learn)."""
+    expected = "verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch)"
+    if not isinstance(verbose, (int, np.integer)):
+        raise TypeError(f"{expected}; got {verbose!r} ({type(verbose).__name__}).")
     if verbose not in (0, 1, 2):
-        raise ValueError(f"verbose must be 0 (silent), 1 (progress bar) or 2 (one line per "
-                         f"epoch); got {verbose!r}.")
+        raise ValueError(f"{expected}; got {verbose!r}.")
+
+
+def make_progress(verbose: int, epochs: int, steps: int) -> Progress:
+    check_verbose(verbose)
     if verbose == 1:
         return ProgressBar(epochs, steps)
     if verbose == 2:

@@ -171,15 +171,17 @@ def _class_indices(y: np.ndarray, n_outputs: int, name: str) -> np.ndarray:
                 f"{name}, but {name} has non-integer values; for a regression target use a "
                 "regression loss such as 'mse'."
             )
-    indices = y.astype(np.int64, copy=False)
-    low, high = int(indices.min()), int(indices.max())
+    # the range is checked in y's own dtype, before the cast: 1e20 or 2**63 as int64 would wrap
+    # round to a negative number (with NumPy's "invalid value" warning) and be reported as one
+    low, high = y.min(), y.max()
     bad = high if high >= n_outputs else low if low < 0 else None
     if bad is not None:
+        shown = f"{bad:.17g}" if y.dtype.kind == "f" else str(int(bad))
         raise ValueError(
-            f"{name} contains class {bad}, but the model has {n_outputs} outputs "
+            f"{name} contains class {shown}, but the model has {n_outputs} outputs "
             f"(classes 0..{n_outputs - 1})."
         )
-    return np.ascontiguousarray(indices)
+    return np.ascontiguousarray(y.astype(np.int64, copy=False))
 
 
 def prepare_target(
@@ -248,6 +250,24 @@ def snapshot_modes(model: Any) -> list[tuple[Any, bool]]:
 def restore_modes(modes: Sequence[tuple[Any, bool]]) -> None:
     for module, training in modes:
         object.__setattr__(module, "training", training)
+
+
+def check_fraction(value: Any, name: str) -> float:
+    """A real number in [0, 1), such as validation_split (NaN is not in it)."""
+    real = isinstance(value, (int, float, np.integer, np.floating))
+    if isinstance(value, (bool, np.bool_)) or not real:
+        raise TypeError(f"{name} must be a float in [0, 1); got {value!r} "
+                        f"({type(value).__name__}).")
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1); got {value}.")
+    return float(value)
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """True or False, not a truthy stand-in such as "False" (a non-empty string)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r} ({type(value).__name__}).")
+    return bool(value)
 
 
 def check_positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:

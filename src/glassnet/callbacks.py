@@ -1,0 +1,28 @@
+"""Callbacks for ``gn.fit``, importable as ``glassnet.callbacks`` (Keras's ``keras.callbacks``).
+
+    from glassnet.callbacks import EarlyStopping, ModelCheckpoint
+
+The same objects as ``glassnet.training.callbacks``, where they are defined.
+"""
+
+from glassnet.training.callbacks import (
+    BackupAndRestore,
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    TrainingContext,
+)
+
+__all__ = [
+    "BackupAndRestore",
+    "CSVLogger",
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "TrainingContext",
+]
