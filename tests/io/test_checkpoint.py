@@ -180,6 +180,8 @@ def test_remove_deletes_generations_and_stray_temporary_files(tmp_path):
     backup.write(**_generation(1))
     backup.write(**_generation(2))
     (tmp_path / ".backup.safetensors.0123456789ab.tmp").write_bytes(b"half a file")
+    # Killed between creating its file and writing to it: empty, and only an instant old.
+    (tmp_path / ".backup.safetensors.fedcba987654.tmp").write_bytes(b"")
     (tmp_path / "user_notes.txt").write_text("mine")
     backup.remove()
     assert os.listdir(tmp_path) == ["user_notes.txt"]

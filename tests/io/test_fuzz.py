@@ -138,7 +138,7 @@ def _mutators(valid: bytes) -> list[Callable[[np.random.Generator], bytes]]:
             shape = tuple(int(d) for d in rng.integers(0, 7, size=rng.integers(0, 3)))
             dtype = [np.float32, np.float64, np.int64, np.uint8][rng.integers(4)]
             edited[name] = np.zeros(shape, dtype)
-        elif action == 2:  # same shape, extreme values: must still load and predict
+        elif action == 2:  # same shape, extreme values: 1e38 loads, NaN and inf are refused
             shape, dtype = edited[name].shape, edited[name].dtype
             if dtype.kind == "f":
                 edited[name] = rng.choice([np.inf, -np.inf, np.nan, 1e38, 0.0], size=shape)

@@ -105,3 +105,28 @@ def test_divergence_is_one_line_exit_1_and_leaves_no_backup(tmp_path, data_csv):
     assert line.startswith("glassnet train: error: training diverged")
     assert "at epoch 1, batch" in line and "No model was saved." in line
     assert not out.exists() and not (tmp_path / "m.backup").exists()
+
+
+def test_an_empty_backup_folder_is_no_interrupted_run(tmp_path, data_csv):
+    """A run killed after locking its folder but before its first backup leaves it empty."""
+    (tmp_path / "m.backup").mkdir()
+    result = run(command(data_csv, tmp_path / "m.safetensors", epochs=2))
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_second_run_into_the_same_model_is_refused_while_the_first_trains(tmp_path, data_csv):
+    out = tmp_path / "model.safetensors"
+    first = subprocess.Popen(command(data_csv, out), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=ENVIRONMENT)
+    try:
+        for line in first.stdout:
+            if line.startswith(f"Epoch 2/{EPOCHS} "):  # its folder locked, a backup written
+                break
+        second = run(command(data_csv, out, "--resume"))
+    finally:
+        first.kill()
+        first.communicate(timeout=120)
+    assert second.returncode == 2
+    assert second.stderr.count("\n") == 1 and "Traceback" not in second.stderr
+    holder = f"process {first.pid}" if sys.platform.startswith("linux") else "another process"
+    assert f"is in use by another training run ({holder})" in second.stderr

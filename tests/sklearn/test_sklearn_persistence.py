@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+import safetensors.numpy
 from safetensors.numpy import load_file
 from sklearn.datasets import make_blobs, make_regression
 from sklearn.exceptions import NotFittedError
@@ -156,3 +157,128 @@ def test_missing_sklearn_names_the_extra(monkeypatch):
         monkeypatch.delitem(sys.modules, name)
     with pytest.raises(ImportError, match=r"pip install 'glassnet\[sklearn\]'"):
         importlib.import_module("glassnet.sklearn")
+
+
+# -- hostile metadata: every field checked, only ModelFormatError ----------------------------------
+@pytest.fixture(scope="module")
+def fitted_documents(blobs):
+    """(network, estimator document) of a fitted classifier and regressor."""
+    from glassnet.sklearn import to_bundle
+
+    X, y = blobs
+    classifier = to_bundle(NeuralNetClassifier(**SMALL).fit(X, y))
+    regressor = to_bundle(NeuralNetRegressor(**SMALL).fit(X, y.astype(float)))
+    return {"classifier": classifier, "regressor": regressor}
+
+
+def _signed_file(path, model, metadata_text: str) -> None:
+    """A model file whose metadata is ``metadata_text`` verbatim (JSON that Python's json
+    module would never write: 1e999, 400-digit numbers), with a valid checksum."""
+    from glassnet.io import architecture
+    from glassnet.io.format import CHECKSUM_KEY, DOCUMENT_KEY, content_digest, dump_json
+
+    head = dump_json({"format": "glassnet.model", "format_version": 1,
+                      "glassnet_version": gn.__version__,
+                      "architecture": architecture.describe(model)})
+    text = head[:-1] + ',"metadata":' + metadata_text + "}"
+    tensors = model.state_dict()
+    safetensors.numpy.save_file(tensors, path, metadata={
+        DOCUMENT_KEY: text, CHECKSUM_KEY: content_digest(text, tensors)})
+
+
+HOSTILE = {
+    # (estimator, where in the document, the JSON text put there, what the message names)
+    "n_features_in-inf": ("classifier", ["fitted", "n_features_in"], "1e999",
+                          "fitted.n_features_in must be an integer"),
+    "loss_curve-400-digits": ("classifier", ["fitted", "loss_curve", 0], "1" + "0" * 399,
+                              r"fitted.loss_curve\[0\] must be a finite number"),
+    "classes-inf": ("classifier", ["fitted", "classes"], "[1e999, 2.0, 3.0]",
+                    r"fitted.classes\[0\] must be an integer .*; got inf"),
+    "random_state-negative": ("classifier", ["params", "random_state"], "-1",
+                              "params.random_state must be an integer from 0 to 4294967295"),
+    "classes-nested": ("classifier", ["fitted", "classes"], "[[0, 1], [2], 3]",
+                       r"fitted.classes\[0\] must be an integer"),
+    "classes-huge-list": ("classifier", ["fitted", "classes"], str(list(range(100_000))),
+                          "fitted.classes must hold 3 values; it holds 100000"),
+    "classes-repeated": ("classifier", ["fitted", "classes"], "[0, 1, 1]",
+                         "fitted.classes must be distinct"),
+    "classes-int64-overflow": ("classifier", ["fitted", "classes"], "[0, 1, 9223372036854775808]",
+                               r"fitted.classes\[2\] must be an integer from"),
+    "classes-of-another-kind": ("classifier", ["fitted", "classes"], '["a", "b", "c"]',
+                                r"fitted.classes\[0\] must be an integer"),
+    "n_outputs-disagrees": ("classifier", ["fitted", "n_outputs"], "4",
+                            "fitted.classes must hold 4 values"),
+    "n_features-disagrees": ("classifier", ["fitted", "n_features_in"], "5",
+                             "the network does not take 5 features"),
+    "n_iter-disagrees": ("classifier", ["fitted", "n_iter"], "99",
+                         "fitted.n_iter is 99 but fitted.loss_curve holds 4"),
+    "t-negative": ("classifier", ["fitted", "t"], "-5", "fitted.t must be an integer from 0"),
+    "best_loss-inf": ("regressor", ["fitted", "best_loss"], "-1e999",
+                      "fitted.best_loss must be a finite number"),
+    "feature-names-too-few": ("classifier", ["fitted", "feature_names_in"], '["a"]',
+                              "fitted.feature_names_in holds 1 names for 3 features"),
+    "unknown-fitted-field": ("classifier", ["fitted", "coefs_"], "[1]",
+                             r"holds unknown fields \['coefs_'\]"),
+    "learning_rate-inf": ("classifier", ["params", "learning_rate"], "1e999",
+                          "params.learning_rate must be a finite number"),
+    "hidden-size-zero": ("classifier", ["params", "hidden_layer_sizes"], "[0]",
+                         r"params.hidden_layer_sizes\[0\] must be an integer from 1"),
+    "hidden-size-huge": ("classifier", ["params", "hidden_layer_sizes"], "1" + "0" * 30,
+                         "params.hidden_layer_sizes must be an integer from 1 to 2147483647"),
+    "activation-unknown": ("classifier", ["params", "activation"], '"os.system"',
+                           "The 'activation' parameter of NeuralNetClassifier must be"),
+    "early_stopping-2": ("classifier", ["params", "early_stopping"], "2",
+                         "params.early_stopping must be an integer from 0 to 1"),
+    "y_was_1d-on-two-outputs": ("regressor", ["fitted", "n_outputs"], "2",
+                                "fitted.y_was_1d is true but n_outputs is 2"),
+    "y_was_1d-text": ("regressor", ["fitted", "y_was_1d"], '"yes"',
+                      "fitted.y_was_1d must be true or false"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_metadata_is_a_model_format_error_naming_the_field(case, fitted_documents,
+                                                                   tmp_path):
+    import json
+
+    kind, where, text, message = HOSTILE[case]
+    model, metadata = fitted_documents[kind]
+    document = json.loads(json.dumps(metadata))
+    target = document["sklearn_estimator"]
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = "__HOSTILE__"
+    path = tmp_path / "hostile.safetensors"
+    _signed_file(path, model, json.dumps(document).replace('"__HOSTILE__"', text))
+    with pytest.raises(ModelFormatError, match=message):
+        gn.load(path)
+
+
+def test_a_missing_regressor_field_is_named(fitted_documents, tmp_path):
+    model, metadata = fitted_documents["regressor"]
+    document = {**metadata["sklearn_estimator"]}
+    document["fitted"] = {k: v for k, v in document["fitted"].items() if k != "y_was_1d"}
+    gn.save(model, tmp_path / "r.safetensors", metadata={"sklearn_estimator": document})
+    with pytest.raises(ModelFormatError, match="the saved NeuralNetRegressor is malformed: "
+                                               "fitted.y_was_1d is missing"):
+        gn.load(tmp_path / "r.safetensors")
+
+
+def test_a_subclass_is_refused_at_save_not_at_load(blobs, tmp_path):
+    class MyClassifier(NeuralNetClassifier):
+        pass
+
+    X, y = blobs
+    with pytest.raises(TypeError, match="cannot save a MyClassifier: .*not a subclass"):
+        gn.save(MyClassifier(**SMALL).fit(X, y), tmp_path / "sub.safetensors")
+    assert not (tmp_path / "sub.safetensors").exists()
+
+
+def test_a_network_whose_outputs_disagree_with_n_outputs_is_refused(fitted_documents, tmp_path):
+    model, metadata = fitted_documents["regressor"]
+    document = {**metadata["sklearn_estimator"]}
+    document["fitted"] = {**document["fitted"], "n_outputs": 2, "y_was_1d": False}
+    gn.save(model, tmp_path / "r.safetensors", metadata={"sklearn_estimator": document})
+    with pytest.raises(ModelFormatError, match=r"the network gives outputs of shape \(1,\) for "
+                                               "one row; the estimator has 2 outputs"):
+        gn.load(tmp_path / "r.safetensors")

@@ -6,10 +6,12 @@ header, written atomically; nothing read from a file is ever unpickled, imported
 - ``save(model, path, metadata=...)`` / ``load(path)`` / ``load_bundle(path)``: models.
 - ``save_checkpoint`` / ``load_checkpoint`` / ``BackupFiles``: training state, for resuming.
 - ``atomic_write_bytes``: the crash-safe write underneath all of them.
+- ``FolderLock`` / ``FolderInUseError``: one training run per backup folder.
 """
 
 from glassnet.io.atomic import atomic_write_bytes, sha256_hex
 from glassnet.io.checkpoint import BackupFiles, load_checkpoint, save_checkpoint
+from glassnet.io.folder_lock import FolderInUseError, FolderLock
 from glassnet.io.serialize import (
     MODEL_FORMAT_VERSION,
     Adapter,
@@ -25,6 +27,8 @@ __all__ = [
     "MODEL_FORMAT_VERSION",
     "Adapter",
     "BackupFiles",
+    "FolderInUseError",
+    "FolderLock",
     "SavedModel",
     "atomic_write_bytes",
     "load",

@@ -30,6 +30,9 @@ StateSpec = dict[str, tuple[tuple[int, ...], str]]  # tensor name -> (shape, "fl
 
 MAX_FEATURES = 2**31 - 1
 MAX_NESTING = 16
+# Every layer and every Sequential counts one, as model.modules() counts them. Generous for a
+# model glassnet trains, and it bounds what a file can make load do before a layer is checked.
+MAX_MODULES = 10_000
 
 
 def _count(value: Any, where: str) -> int:
@@ -199,16 +202,62 @@ def describe(model: nn.Module, where: str = "model") -> dict[str, Any]:
 
 
 # -- JSON -> checked config -> model ------------------------------------------------------------
-def validate(config: Any, where: str = "architecture", depth: int = 0) -> dict[str, Any]:
-    """``config`` with every value checked; ModelFormatError saying which value is wrong."""
-    if depth > MAX_NESTING:
-        raise ModelFormatError(f"{where}: Sequentials nested more than {MAX_NESTING} deep.")
+_TOO_MANY_MODULES = (f"more than {MAX_MODULES} modules (layers and Sequentials, as "
+                     f"model.modules() counts them); a glassnet file holds at most {MAX_MODULES}")
+_TOO_DEEP = f"Sequentials nested more than {MAX_NESTING} deep"
+
+
+def check_model_size(model: nn.Module) -> None:
+    """ValueError if ``model`` has more than MAX_MODULES modules or nests deeper than MAX_NESTING;
+    the walk stops at the first bound passed."""
+    pending, count = [(model, 0)], 0
+    while pending:
+        module, depth = pending.pop()
+        count += 1
+        if depth > MAX_NESTING:
+            raise ValueError(f"cannot save this model: {_TOO_DEEP}.")
+        for child in module.children():
+            pending.append((child, depth + 1))
+            if count + len(pending) > MAX_MODULES:
+                raise ValueError(f"cannot save this model: it has {_TOO_MANY_MODULES}.")
+
+
+def _check_config_size(config: Any) -> None:
+    """ModelFormatError for more than MAX_MODULES modules or nesting deeper than MAX_NESTING.
+
+    Runs before any layer is validated and looks at MAX_MODULES entries at most, so a file
+    cannot make loading slow before it is refused.
+    """
+    pending, declared = [(config, 0)], 1
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_NESTING:
+            raise ModelFormatError(f"architecture: {_TOO_DEEP}.")
+        if not (isinstance(node, dict) and node.get("type") == "Sequential"
+                and isinstance(node.get("layers"), list)):
+            continue  # a layer, or something _validate refuses with a message
+        declared += len(node["layers"])
+        if declared > MAX_MODULES:
+            raise ModelFormatError(f"architecture: {_TOO_MANY_MODULES}.")
+        pending.extend((child, depth + 1) for child in node["layers"])
+
+
+def validate(config: Any) -> dict[str, Any]:
+    """``config`` with every value checked; ModelFormatError saying which value is wrong.
+
+    Its size (modules, nesting) is checked first, before any layer.
+    """
+    _check_config_size(config)
+    return _validate(config, "architecture")
+
+
+def _validate(config: Any, where: str) -> dict[str, Any]:
     if not isinstance(config, dict) or not isinstance(config.get("type"), str):
         raise ModelFormatError(f"{where} must be an object with a string 'type'; got "
                                f"{config!r:.80}.")
     kind = config["type"]
     if kind == "Sequential":
-        return _validate_sequential(config, where, depth)
+        return _validate_sequential(config, where)
     if kind not in LAYER_TYPES:
         raise ModelFormatError(
             f"{where}: unknown layer type {kind!r:.60}. Known types: "
@@ -226,7 +275,7 @@ def validate(config: Any, where: str = "architecture", depth: int = 0) -> dict[s
     return {"type": kind, **checked}
 
 
-def _validate_sequential(config: dict[str, Any], where: str, depth: int) -> dict[str, Any]:
+def _validate_sequential(config: dict[str, Any], where: str) -> dict[str, Any]:
     layers = config.get("layers")
     if set(config) - {"type", "layers", "names"} or not isinstance(layers, list):
         raise ModelFormatError(f"{where} (Sequential) must have a 'layers' list and optional "
@@ -242,7 +291,7 @@ def _validate_sequential(config: dict[str, Any], where: str, depth: int) -> dict
     ):
         raise ModelFormatError(f"{where}.names must be {len(layers)} distinct layer names "
                                f"(letters, digits, '_'); got {names!r:.80}.")
-    children = [validate(layer, f"{where}[{name!r}]", depth + 1)
+    children = [_validate(layer, f"{where}[{name!r}]")
                 for name, layer in zip(names, layers, strict=True)]
     checked: dict[str, Any] = {"type": "Sequential", "layers": children}
     if "names" in config:

@@ -4,6 +4,13 @@ The recipe (the one SQLite, Lightning and Orbax rely on): write a temporary file
 folder, flush and fsync it, ``os.replace`` it over the target (atomic on POSIX and Windows), then
 fsync the folder so the rename itself survives a power cut. A failure at any point before the
 rename removes the temporary file and leaves the previous file byte for byte as it was.
+
+A writer killed mid-write (SIGKILL, a power cut) leaves its temporary file behind; the next write
+to the same path removes it. A temporary file whose writer is alive is never removed: on POSIX
+the writer holds an ``flock`` on it from creation until after the rename, and the lock dies with
+the writer's process; on Windows an open file cannot be deleted. The one moment a live writer's
+file is unlocked is between its creation and the lock; it is empty then, so empty files are
+removed only once they are ``EMPTY_TEMP_FILE_GRACE`` seconds old.
 """
 
 from __future__ import annotations
@@ -14,9 +21,17 @@ import hashlib
 import os
 import re
 import secrets
+import time
+from collections.abc import Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: an open file cannot be deleted there, which is protection enough
+    fcntl = None  # type: ignore[assignment]
 
 _TEMP_SUFFIX = ".tmp"
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows only: no newline translation
+EMPTY_TEMP_FILE_GRACE = 60.0  # seconds; far longer than a writer takes from creating to locking
 
 
 def sha256_hex(data: bytes) -> str:
@@ -28,6 +43,10 @@ def _temp_path_for(path: str) -> str:
     folder, name = os.path.split(path)
     # A leading dot hides it from `ls`; the random part lets two writers never collide.
     return os.path.join(folder, f".{name}.{secrets.token_hex(6)}{_TEMP_SUFFIX}")
+
+
+def _temp_name_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(re.escape(f".{name}.") + r"[0-9a-f]{12}" + re.escape(_TEMP_SUFFIX))
 
 
 def fsync_directory(folder: str) -> None:
@@ -45,24 +64,65 @@ def fsync_directory(folder: str) -> None:
         os.close(descriptor)
 
 
-def write_temp_file(path: str | os.PathLike[str], data: bytes) -> str:
-    """Write ``data`` to a new, fsynced temporary file next to ``path``; return its path.
+# What flock says on a file system that has no locks (some network and FUSE mounts).
+NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL}
 
-    The caller renames it into place (``os.replace``) or removes it. The file is created with
-    mode 0o666 filtered by the umask, as ``open(path, "wb")`` would.
+
+def _try_lock(descriptor: int) -> bool:
+    """Take an exclusive flock without waiting; False if another open file holds one, or if
+    the file system has no locks (then nobody can tell a live writer: leave the file alone)."""
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as error:
+        if error.errno in NO_LOCKS:
+            return False
+        raise
+    return True
+
+
+def _lock_as_live_writer(descriptor: int) -> None:
+    """Mark a just-created temporary file as a live writer's (see the module's docstring)."""
+    if fcntl is None:
+        return  # Windows: the open file itself protects it
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # a fresh file: nobody else can hold it
+    except OSError as error:
+        if error.errno not in NO_LOCKS:
+            raise
+        # Without locks the file still gets written; cleaners then never remove such files.
+
+
+@contextlib.contextmanager
+def temp_file_beside(path: str | os.PathLike[str], data: bytes) -> Iterator[str]:
+    """``with temp_file_beside(path, data) as temp_path``: ``data`` written and fsynced to a new
+    temporary file next to ``path``, for the block to rename into place.
+
+    First removes the temporary files that killed writers left next to ``path``. While the
+    block runs the file is locked as a live writer's; afterwards it is removed if it was not
+    renamed, whatever happened. Created with mode 0o666 filtered by the umask, as
+    ``open(path, "wb")`` would.
     """
-    temp_path = _temp_path_for(os.path.abspath(os.fspath(path)))
+    target = os.path.abspath(os.fspath(path))
+    remove_stale_temp_files(target)
+    temp_path = _temp_path_for(target)
     descriptor = os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o666)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
+        _lock_as_live_writer(descriptor)
+        # Written through a duplicate: closing it keeps the lock held by ``descriptor``.
+        with os.fdopen(os.dup(descriptor), "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-    except BaseException:
-        remove_quietly(temp_path)
-        raise
-    return temp_path
-
+        if os.name == "nt":  # Windows cannot rename a file that is open
+            os.close(descriptor)
+            descriptor = -1
+        yield temp_path
+    finally:
+        if descriptor != -1:
+            os.close(descriptor)  # first: Windows cannot delete an open file
+        remove_quietly(temp_path)  # renamed: already gone
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -71,16 +131,13 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     Temporary file in the same folder → write → flush → fsync → ``os.replace`` → fsync of the
     folder. If anything fails (disk full, interrupted, permission denied) the temporary file is
     removed, the exception propagates, and the previous file at ``path`` is untouched.
+    Temporary files left by writers killed earlier are removed first.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"atomic_write_bytes expects bytes; got {type(data).__name__}.")
     target = os.path.abspath(os.fspath(path))
-    temp_path = write_temp_file(target, bytes(data))
-    try:
+    with temp_file_beside(target, bytes(data)) as temp_path:
         os.replace(temp_path, target)
-    except BaseException:
-        remove_quietly(temp_path)
-        raise
     fsync_directory(os.path.dirname(target))
 
 
@@ -90,17 +147,57 @@ def remove_quietly(path: str) -> None:
         os.unlink(path)
 
 
-def remove_stale_temp_files(path: str | os.PathLike[str]) -> list[str]:
+def _remove_if_abandoned(path: str, grace: float) -> bool:
+    """Delete the temporary file at ``path`` if no live writer has it; whether it was deleted."""
+    if fcntl is None:
+        return _remove_if_abandoned_on_windows(path, grace)
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:  # renamed into place or removed meanwhile
+        return False
+    try:
+        if not _try_lock(descriptor):
+            return False  # its writer is alive
+        status = os.fstat(descriptor)
+        if status.st_size == 0 and time.time() - status.st_mtime < grace:
+            return False  # perhaps created this instant, its writer about to lock it
+        try:
+            os.unlink(path)
+        except FileNotFoundError:  # renamed into place by its writer, which then exited
+            return False
+        return True
+    finally:
+        os.close(descriptor)
+
+
+def _remove_if_abandoned_on_windows(path: str, grace: float) -> bool:
+    # A live writer keeps its file open until it is written, and Windows refuses to delete an
+    # open file; it closes it just before renaming it, so a recently written one is left alone.
+    try:
+        if time.time() - os.stat(path).st_mtime < grace:
+            return False
+        os.unlink(path)
+    except (FileNotFoundError, PermissionError):
+        return False
+    return True
+
+
+def remove_stale_temp_files(path: str | os.PathLike[str], *, only_writer: bool = False
+                            ) -> list[str]:
     """Delete temporary files left next to ``path`` by writers that were killed mid-write.
 
-    Only names of the exact form ``atomic_write_bytes`` creates are touched. Returns their paths.
+    Only names of the exact form ``atomic_write_bytes`` creates are touched, and only those no
+    live writer holds (see the module's docstring). ``only_writer``: the caller holds a lock
+    that keeps every other writer of ``path`` out, so even a just-created empty file is stale.
+    Returns the paths removed.
     """
     folder, name = os.path.split(os.path.abspath(os.fspath(path)))
-    pattern = re.compile(re.escape(f".{name}.") + r"[0-9a-f]{12}" + re.escape(_TEMP_SUFFIX))
+    pattern = _temp_name_pattern(name)
+    grace = 0.0 if only_writer else EMPTY_TEMP_FILE_GRACE
     removed = []
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
         for entry in os.listdir(folder):
-            if pattern.fullmatch(entry):
-                remove_quietly(os.path.join(folder, entry))
-                removed.append(os.path.join(folder, entry))
+            candidate = os.path.join(folder, entry)
+            if pattern.fullmatch(entry) and _remove_if_abandoned(candidate, grace):
+                removed.append(candidate)
     return removed

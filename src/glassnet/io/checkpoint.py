@@ -22,10 +22,11 @@ from glassnet.io.atomic import (
     fsync_directory,
     remove_quietly,
     remove_stale_temp_files,
-    write_temp_file,
+    temp_file_beside,
 )
-from glassnet.io.format import decode_file, encode_file, read_file_bytes
+from glassnet.io.format import decode, encode_file, first_non_finite
 from glassnet.io.nested import flatten, unflatten
+from glassnet.io.source import ByteSource, MemorySource, open_source
 
 CHECKPOINT_FORMAT = "glassnet.checkpoint"
 CHECKPOINT_FORMAT_VERSION = 1
@@ -37,6 +38,14 @@ SECTIONS = {
     "training_state": "training",
     "extra": "extra",
 }
+# The sections whose arrays are weights or their optimizer's moments: NaN or inf there means the
+# run diverged, and resuming from it would go on from NaN.
+_WEIGHT_PREFIXES = ("model/", "optim/")
+
+
+def _diverged_tensors(tensors: Mapping[str, Any]) -> str | None:
+    return first_non_finite({name: array for name, array in tensors.items()
+                             if name.startswith(_WEIGHT_PREFIXES)})
 
 
 def encode_checkpoint(
@@ -58,6 +67,10 @@ def encode_checkpoint(
     for section, prefix in SECTIONS.items():
         sections[section], section_tensors = flatten(given[section], prefix)
         tensors.update(section_tensors)  # prefixes differ, so names never collide
+    problem = _diverged_tensors(tensors)
+    if problem:
+        raise ValueError(f"cannot save this checkpoint: {problem}; a model that diverged is "
+                         "never saved.")
     document = {
         "format": CHECKPOINT_FORMAT,
         "format_version": CHECKPOINT_FORMAT_VERSION,
@@ -69,12 +82,20 @@ def encode_checkpoint(
 
 def decode_checkpoint(data: bytes) -> dict[str, Any]:
     """Verify and decode checkpoint bytes; ModelFormatError for anything not intact."""
-    document, tensors = decode_file(
-        data, expected_format=CHECKPOINT_FORMAT, supported_version=CHECKPOINT_FORMAT_VERSION
+    return _read_checkpoint(MemorySource(data))
+
+
+def _read_checkpoint(source: ByteSource) -> dict[str, Any]:
+    document, tensors = decode(
+        source, expected_format=CHECKPOINT_FORMAT, supported_version=CHECKPOINT_FORMAT_VERSION
     )
     sections = document.get("sections")
     if not isinstance(sections, dict) or set(sections) != set(SECTIONS):
         raise ModelFormatError(f"a checkpoint needs exactly the sections {sorted(SECTIONS)}.")
+    problem = _diverged_tensors(tensors)
+    if problem:
+        raise ModelFormatError(f"{problem}: the run had diverged when this was saved, and "
+                               "resuming would go on from NaN.")
     state = unflatten(sections, tensors)
     if not isinstance(state["model_state"], dict):
         raise ModelFormatError("the checkpoint's model_state is not a dict of arrays.")
@@ -94,8 +115,9 @@ def save_checkpoint(
 
     Each state may nest dicts (any hashable JSON-like keys, e.g. PyTorch-style ``{0: {...}}``),
     lists, tuples, str, int, float (NaN/inf too), bool, None, numpy arrays and numpy scalars;
-    ``load_checkpoint`` returns them exactly, types included. Anything else is a TypeError,
-    raised before the file is touched.
+    ``load_checkpoint`` returns them exactly, types included. Anything else is a TypeError, and
+    a NaN or inf in an array of ``model_state`` or ``optimizer_state`` (a diverged run) a
+    ValueError, raised before the file is touched.
     """
     data = encode_checkpoint(
         model_state=model_state, optimizer_state=optimizer_state,
@@ -108,9 +130,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """``{"model_state", "optimizer_state", "scheduler_state", "training_state", "extra"}``
     as saved, after verifying the checksum; ``save_checkpoint(path, **result)`` writes it back.
     """
-    data = read_file_bytes(path)
     try:
-        return decode_checkpoint(data)
+        with open_source(path) as source:
+            return _read_checkpoint(source)
     except ModelFormatError as error:
         raise ModelFormatError(f"cannot load checkpoint {os.fspath(path)!r}: {error}") from None
 
@@ -155,16 +177,11 @@ class BackupFiles:
             scheduler_state=scheduler_state, training_state=training_state, extra=extra,
         )
         os.makedirs(self.directory, exist_ok=True)
-        remove_stale_temp_files(self.newest_path)
-        temp_path = write_temp_file(self.newest_path, data)
-        try:
+        with temp_file_beside(self.newest_path, data) as temp_path:
             if os.path.exists(self.newest_path):
                 os.replace(self.newest_path, self.previous_path)
                 fsync_directory(self.directory)
             os.replace(temp_path, self.newest_path)
-        except BaseException:
-            remove_quietly(temp_path)
-            raise
         fsync_directory(self.directory)
 
     def read_latest(self) -> dict[str, Any] | None:
@@ -179,14 +196,14 @@ class BackupFiles:
         found_any = False
         for path, label in ((self.newest_path, "newest"), (self.previous_path, "previous")):
             try:
-                data = read_file_bytes(path)
+                with open_source(path) as source:
+                    found_any = True
+                    state = _read_checkpoint(source)
             except FileNotFoundError:
                 problems.append(f"the {label} backup {path} is missing")
                 continue
-            found_any = True
-            try:
-                state = decode_checkpoint(data)
             except ModelFormatError as error:
+                found_any = True  # a device or a FIFO in its place, too
                 problems.append(f"the {label} backup {path} is unusable: {error}")
                 continue
             if problems:
@@ -204,9 +221,13 @@ class BackupFiles:
         )
 
     def remove(self) -> None:
-        """Delete both generations and any stray temporary files (the folder itself stays)."""
+        """Delete both generations and any stray temporary files (the folder itself stays).
+
+        For the one run that uses the folder (``BackupAndRestore`` locks it): a temporary file
+        no live writer holds is stray, even one created an instant ago.
+        """
         for path in (self.newest_path, self.previous_path):
             remove_quietly(path)
-        remove_stale_temp_files(self.newest_path)
+        remove_stale_temp_files(self.newest_path, only_writer=True)
         if os.path.isdir(self.directory):
             fsync_directory(self.directory)

@@ -1,7 +1,8 @@
 """The glassnet file: a safetensors file whose JSON header carries glassnet's own document.
 
-Layout (https://huggingface.co/docs/safetensors, checked here byte by byte before the library
-sees the data, so every defect becomes a ``ModelFormatError`` that says what is wrong)::
+Layout (https://huggingface.co/docs/safetensors; written by the safetensors library, read and
+checked here byte by byte, so every defect becomes a ``ModelFormatError`` that says what is
+wrong)::
 
     8 bytes    N, the header length, unsigned little-endian
     N bytes    JSON header: {"__metadata__": {"glassnet": <document JSON>,
@@ -11,7 +12,8 @@ sees the data, so every defect becomes a ``ModelFormatError`` that says what is 
     the rest   the tensors' bytes, little-endian, back to back, offsets relative to this part
 
 The digest covers the document text and every tensor's name, dtype, shape and bytes, so a flipped
-bit anywhere that matters is caught. Reading never unpickles, imports or evaluates anything.
+bit anywhere that matters is caught. Reading never unpickles, imports or evaluates anything, and
+never reads more than the header and the tensors it declares (see ``glassnet.io.source``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 import safetensors.numpy
 
 from glassnet.errors import ModelFormatError
+from glassnet.io.source import ByteSource, MemorySource
 
 DOCUMENT_KEY = "glassnet"
 CHECKSUM_KEY = "glassnet.sha256"
@@ -89,7 +92,7 @@ def content_digest(document_text: str, tensors: Mapping[str, np.ndarray]) -> str
     """SHA-256 over the document and each tensor's name, dtype, shape and little-endian bytes."""
     digest = hashlib.sha256()
 
-    def put(chunk: bytes) -> None:
+    def put(chunk: bytes | memoryview) -> None:
         # Length prefixes make the concatenation unambiguous.
         digest.update(len(chunk).to_bytes(8, "little"))
         digest.update(chunk)
@@ -102,7 +105,8 @@ def content_digest(document_text: str, tensors: Mapping[str, np.ndarray]) -> str
         put(name.encode("utf-8"))
         put(code.encode("ascii"))
         put(json.dumps(list(array.shape)).encode("ascii"))
-        put(np.asarray(array, dtype=SAFETENSORS_DTYPES[code], order="C").tobytes())
+        stored = np.ascontiguousarray(array, dtype=SAFETENSORS_DTYPES[code])  # no copy if it is
+        put(memoryview(stored.reshape(-1).view(np.uint8)))  # its bytes, not a copy of them
     return digest.hexdigest()
 
 
@@ -142,13 +146,14 @@ def _strict_json(text: str, what: str) -> Any:
         raise ModelFormatError(f"the {what} is not valid JSON ({error}).") from None
 
 
-def _describe_foreign(data: bytes) -> str | None:
-    if len(data) >= 2 and data[0] == 0x80 and data[1] <= 0x05:  # PROTO opcode, protocols 2-5
+def _describe_foreign(head: bytes, last_byte: bytes) -> str | None:
+    """What kind of file starts with ``head`` and ends with ``last_byte``, if it is a known one."""
+    if len(head) >= 2 and head[0] == 0x80 and head[1] <= 0x05:  # PROTO opcode, protocols 2-5
         return _PICKLE_MESSAGE
-    if data[:1] in _OLD_PICKLE_FIRST_OPCODES and data.endswith(b"."):  # protocols 0-1 end in STOP
+    if head[:1] in _OLD_PICKLE_FIRST_OPCODES and last_byte == b".":  # protocols 0-1 end in STOP
         return _PICKLE_MESSAGE
     for signature, message in _FOREIGN_SIGNATURES:
-        if data.startswith(signature):
+        if head.startswith(signature):
             return message
     return None
 
@@ -192,35 +197,51 @@ def _parse_entry(name: str, raw: Any, data_size: int) -> TensorEntry:
     return TensorEntry(name, dtype, tuple(shape), begin, end)
 
 
-def parse_header(data: bytes) -> tuple[dict[str, str], list[TensorEntry], int]:
-    """Validate the safetensors framing; return (metadata, tensor entries, data start offset)."""
-    if len(data) == 0:
+@dataclass(frozen=True)
+class Header:
+    """A file's validated header: its metadata, its tensors (sorted by offset), and where the data
+    section starts; the tensors cover the data section exactly, up to the end of the file."""
+
+    metadata: dict[str, str]
+    entries: list[TensorEntry]
+    data_start: int
+
+
+def read_header(source: ByteSource) -> Header:
+    """Validate the safetensors framing, reading only the header: ModelFormatError for any defect.
+
+    What is read is bounded by the header length once it is checked against the limit and the
+    file's size; the data section is checked against the header without being read.
+    """
+    if source.size == 0:
         raise ModelFormatError("the file is empty (0 bytes).")
-    header_length = int.from_bytes(data[:8], "little") if len(data) >= 8 else None
+    head = source.read(0, 16)
     # Every safetensors header starts with '{', even in a truncated file: only files that lack
     # it are checked for foreign signatures (a header length can begin 0x80 0x02, like a pickle).
-    foreign = None if data[8:9] == b"{" else _describe_foreign(data)
-    if foreign is not None:
-        raise ModelFormatError(foreign + ".")
-    if header_length is None:
+    if head[8:9] != b"{":
+        foreign = _describe_foreign(head, source.read(source.size - 1, 1))
+        if foreign is not None:
+            raise ModelFormatError(foreign + ".")
+    if source.size < 8:
         raise ModelFormatError(
-            f"the file is truncated: {len(data)} bytes, fewer than the 8-byte header length."
+            f"the file is truncated: {source.size} bytes, fewer than the 8-byte header length."
         )
+    header_length = int.from_bytes(head[:8], "little")
     if header_length > MAX_HEADER_BYTES:
         raise ModelFormatError(
             f"header length {header_length} exceeds the limit of {MAX_HEADER_BYTES} bytes."
         )
-    if 8 + header_length > len(data):
+    if 8 + header_length > source.size:
         raise ModelFormatError(
             f"header length {header_length} is beyond the end of the file (only "
-            f"{len(data) - 8} bytes follow it): the file is truncated or not a safetensors file."
+            f"{source.size - 8} bytes follow it): the file is truncated or not a safetensors file."
         )
+    if head[8:9] != b"{":
+        raise ModelFormatError("the header is not JSON: it must start with '{'.")
     try:
-        text = data[8 : 8 + header_length].decode("utf-8")
+        text = source.read(8, header_length).decode("utf-8")
     except UnicodeDecodeError:
         raise ModelFormatError("the header is not JSON (not valid UTF-8 text).") from None
-    if not text.startswith("{"):
-        raise ModelFormatError("the header is not JSON: it must start with '{'.")
     header = _strict_json(text, "header")
     if not isinstance(header, dict):
         raise ModelFormatError("the header is not a JSON object.")
@@ -230,7 +251,7 @@ def parse_header(data: bytes) -> tuple[dict[str, str], list[TensorEntry], int]:
     ):
         raise ModelFormatError("the header's __metadata__ must map strings to strings.")
     data_start = 8 + header_length
-    data_size = len(data) - data_start
+    data_size = source.size - data_start
     entries = sorted(
         (_parse_entry(name, raw, data_size) for name, raw in header.items()),
         key=lambda entry: (entry.begin, entry.end),
@@ -252,17 +273,34 @@ def parse_header(data: bytes) -> tuple[dict[str, str], list[TensorEntry], int]:
             f"the data section holds {data_size} bytes but the tensors cover only {position}: "
             "trailing bytes belong to no tensor."
         )
-    return metadata, entries, data_start
+    return Header(metadata, entries, data_start)
 
 
-def decode_file(
-    data: bytes, *, expected_format: str, supported_version: int
+def read_tensors(source: ByteSource, header: Header) -> dict[str, np.ndarray]:
+    """Each tensor the header declares, read straight into a fresh, writable, native-order array
+    (one copy in memory, nothing else read)."""
+    tensors: dict[str, np.ndarray] = {}
+    for entry in header.entries:
+        stored = SAFETENSORS_DTYPES[entry.dtype]
+        array = np.empty(entry.shape, dtype=stored)
+        own_bytes = memoryview(array.reshape(-1).view(np.uint8))  # a view: fills the array
+        source.read_into(header.data_start + entry.begin, own_bytes)
+        if not stored.isnative:
+            array = array.astype(stored.newbyteorder("="))
+        tensors[entry.name] = array
+    return tensors
+
+
+def decode(
+    source: ByteSource, *, expected_format: str, supported_version: int
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Validate ``data`` completely; return (document, tensors). Every defect → ModelFormatError.
+    """Validate a whole file; return (document, tensors). Every defect → ModelFormatError.
 
-    The arrays are fresh, writable, native-byte-order copies.
+    The header, the document and the declared tensors are checked before any tensor is read;
+    the checksum after. The arrays are fresh, writable, native-byte-order copies.
     """
-    metadata, entries, _ = parse_header(data)
+    header = read_header(source)
+    metadata = header.metadata
     if DOCUMENT_KEY not in metadata:
         raise ModelFormatError(
             "this safetensors file has no glassnet metadata, so it is not a glassnet file "
@@ -284,19 +322,7 @@ def decode_file(
     stored_digest = metadata.get(CHECKSUM_KEY)
     if not isinstance(stored_digest, str) or len(stored_digest) != 64:
         raise ModelFormatError("the file carries no valid checksum (glassnet.sha256).")
-    try:
-        loaded = safetensors.numpy.load(bytes(data))
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as error:  # a Rust panic arrives as a BaseException (pyo3)
-        raise ModelFormatError(f"the safetensors library rejected the file: {error}") from None
-    tensors: dict[str, np.ndarray] = {}
-    for entry in entries:
-        array = loaded.get(entry.name)
-        expected_dtype = SAFETENSORS_DTYPES[entry.dtype]
-        if array is None or array.shape != entry.shape or array.dtype != expected_dtype:
-            raise ModelFormatError(f"tensor {entry.name!r} does not match its header entry.")
-        tensors[entry.name] = np.array(array, dtype=expected_dtype.newbyteorder("="), copy=True)
+    tensors = read_tensors(source, header)
     if content_digest(metadata[DOCUMENT_KEY], tensors) != stored_digest:
         raise ModelFormatError(
             "checksum mismatch: the content is not what was written (the file was corrupted or "
@@ -305,7 +331,34 @@ def decode_file(
     return document, tensors
 
 
-def read_file_bytes(path: Any) -> bytes:
-    """The whole file; OSError (FileNotFoundError, ...) propagates unchanged."""
-    with open(path, "rb") as handle:
-        return handle.read()
+def decode_file(
+    data: bytes, *, expected_format: str, supported_version: int
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """``decode`` of a file's bytes already in memory."""
+    return decode(MemorySource(data), expected_format=expected_format,
+                  supported_version=supported_version)
+
+
+# -- values ---------------------------------------------------------------------------------------
+def count_non_finite(array: np.ndarray) -> int:
+    """How many of a float array's values are NaN or ±inf (0 for other dtypes).
+
+    One sum first, almost free on good data: it is finite only if every value is. A sum of
+    large finite values can overflow to inf, so only then are the values counted one by one.
+    """
+    if array.dtype.kind != "f" or array.size == 0:
+        return 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(array.sum()):
+            return 0
+    return int(array.size - np.count_nonzero(np.isfinite(array)))
+
+
+def first_non_finite(tensors: Mapping[str, np.ndarray]) -> str | None:
+    """"tensor 'w' holds 3 of 12 values that are NaN or infinite" for the first such tensor."""
+    for name, array in tensors.items():
+        count = count_non_finite(array)
+        if count:
+            return (f"tensor {name!r} holds {count} of {array.size} values that are NaN or "
+                    "infinite")
+    return None

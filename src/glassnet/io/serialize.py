@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,8 @@ from glassnet import nn
 from glassnet.errors import ModelFormatError
 from glassnet.io import architecture
 from glassnet.io.atomic import atomic_write_bytes
-from glassnet.io.format import decode_file, encode_file, read_file_bytes
+from glassnet.io.format import decode, encode_file, first_non_finite
+from glassnet.io.source import ByteSource, MemorySource, open_source
 
 MODEL_FORMAT = "glassnet.model"
 MODEL_FORMAT_VERSION = 1
@@ -49,13 +51,29 @@ class Adapter:
 
 _ADAPTERS: dict[str, Adapter] = {}
 # glassnet's own adapters, imported on demand when a file needs one. The module names are fixed
-# here: a file only ever selects among them, it can never name a module to import.
-_ADAPTER_MODULES = {"sklearn_estimator": "glassnet.sklearn"}
+# here: a file only ever selects among them, it can never name a module to import. A file holds
+# one key; a pipeline's file describes its estimator inside its own entry.
+_ADAPTER_MODULES = {
+    "sklearn_pipeline": "glassnet.sklearn._pipeline",
+    "sklearn_estimator": "glassnet.sklearn",
+}
+# Objects of these libraries are handled by the adapters above: the library is imported already,
+# so importing the adapter is cheap.
+_ADAPTED_LIBRARIES = {"sklearn": ("glassnet.sklearn", "glassnet.sklearn._pipeline")}
 
 
 def register_adapter(adapter: Adapter) -> None:
     """Let ``save`` / ``load`` handle the adapter's objects (called by adapters on import)."""
     _ADAPTERS[adapter.key] = adapter
+
+
+def _adapter_for(obj: Any) -> Adapter | None:
+    """The registered adapter that owns ``obj``, importing glassnet's own for its library."""
+    library = type(obj).__module__.partition(".")[0]
+    if library in _ADAPTED_LIBRARIES and library in sys.modules:
+        for module_name in _ADAPTED_LIBRARIES[library]:
+            importlib.import_module(module_name)  # registers its adapters
+    return next((adapter for adapter in _ADAPTERS.values() if adapter.owns(obj)), None)
 
 
 @dataclass
@@ -122,22 +140,27 @@ def save(
 
     Parameters
     ----------
-    model : a glassnet layer or a ``Sequential`` of them (nested Sequentials allowed).
+    model : a glassnet layer or a ``Sequential`` of them (nested at most 16 deep, 10,000
+        modules in all); or a fitted ``glassnet.sklearn`` estimator, or a scikit-learn
+        Pipeline of scalers ending in one.
     path : the file to write (conventionally ``*.safetensors``); its folder must exist.
     metadata : JSON-able data stored with the model and returned by ``load_bundle``: e.g.
         ``{"feature_names": [...], "feature_mean": array, "feature_std": array,
         "classes": ["cat", "dog"], "task": "classify"}``. NumPy arrays become lists.
 
     Every check runs before the file is touched: a model with a layer glassnet cannot rebuild
-    (TypeError) or metadata that is not JSON-able (TypeError/ValueError) leaves any existing
-    file at ``path`` byte for byte as it was; so does a failed or interrupted write.
+    (TypeError), weights that are NaN or infinite (ValueError: a model that diverged is never
+    saved) or metadata that is not JSON-able (TypeError/ValueError) leaves any existing file at
+    ``path`` byte for byte as it was; so does a failed or interrupted write. Temporary files
+    that writers killed earlier left next to ``path`` are removed.
     """
     if not isinstance(model, nn.Module):
-        adapter = next((a for a in _ADAPTERS.values() if a.owns(model)), None)
+        adapter = _adapter_for(model)
         if adapter is None:
             raise TypeError(f"gn.save expects a glassnet Module; got {type(model).__name__}.")
         model, extra = adapter.to_bundle(model)
         metadata = {**(metadata or {}), **extra}
+    architecture.check_model_size(model)
     config = architecture.describe(model)
     try:
         config = architecture.validate(config)
@@ -147,6 +170,10 @@ def save(
     problem = _check_tensors(tensors, architecture.expected_state(config))
     if problem:
         raise ValueError(f"cannot save this model: {problem}.")
+    problem = first_non_finite(tensors)
+    if problem:
+        raise ValueError(f"cannot save this model: {problem}; a model that diverged is never "
+                         "saved.")
     import glassnet  # the version, read lazily: glassnet/__init__ imports this module
 
     document = {
@@ -161,13 +188,21 @@ def save(
 
 def read_bundle(data: bytes) -> SavedModel:
     """Like ``load_bundle``, from the file's bytes."""
-    document, tensors = decode_file(
-        data, expected_format=MODEL_FORMAT, supported_version=MODEL_FORMAT_VERSION
+    return _read_bundle(MemorySource(data))
+
+
+def _read_bundle(source: ByteSource) -> SavedModel:
+    document, tensors = decode(
+        source, expected_format=MODEL_FORMAT, supported_version=MODEL_FORMAT_VERSION
     )
     config = architecture.validate(document.get("architecture"))
     problem = _check_tensors(tensors, architecture.expected_state(config))
     if problem:
         raise ModelFormatError(problem + ".")
+    problem = first_non_finite(tensors)
+    if problem:
+        raise ModelFormatError(f"{problem}: the model diverged before it was saved, and would "
+                               "answer nonsense.")
     metadata = document.get("metadata", {})
     if not isinstance(metadata, dict):
         raise ModelFormatError("the model's metadata is not a JSON object.")
@@ -199,11 +234,13 @@ def load_bundle(path: str | os.PathLike[str]) -> SavedModel:
     """Read a file written by ``gn.save``: the model, its metadata, architecture and versions.
 
     Raises ``ModelFormatError`` (a ValueError) naming the problem for any file that is not an
-    intact glassnet model; ``FileNotFoundError`` etc. when it cannot be read at all.
+    intact glassnet model (a device or a FIFO included: only regular files are read);
+    ``FileNotFoundError`` etc. when it cannot be read at all. Reads the header first and then
+    only the tensors it declares.
     """
-    data = read_file_bytes(path)
     try:
-        return read_bundle(data)
+        with open_source(path) as source:
+            return _read_bundle(source)
     except ModelFormatError as error:
         raise ModelFormatError(f"cannot load {os.fspath(path)!r}: {error}") from None
 
@@ -211,7 +248,8 @@ def load_bundle(path: str | os.PathLike[str]) -> SavedModel:
 def load(path: str | os.PathLike[str]) -> Any:
     """The model saved at ``path`` by ``gn.save``, in eval mode, with bit-identical weights.
 
-    A file holding a fitted ``glassnet.sklearn`` estimator gives back the estimator.
+    A file holding a fitted ``glassnet.sklearn`` estimator gives back the estimator; one
+    holding a Pipeline of scalers ending in one gives back the Pipeline.
 
     For the metadata saved with it, use ``glassnet.io.load_bundle(path).metadata``.
     """

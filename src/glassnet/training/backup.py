@@ -15,11 +15,15 @@ When ``fit`` is called again with a ``BackupAndRestore`` on the same folder, eve
 ``on_train_begin`` runs first, then the backup is restored (overriding the freshly initialised
 weights) and training goes on from the epoch after the backup's. When ``fit`` completes, the
 backup is deleted.
+
+One run at a time per folder: the run locks the folder (``glassnet.io.folder_lock``) before it
+reads a backup, and a second run on it, in another process or another thread, is refused with
+``FolderInUseError`` rather than overwriting the first one's backups. The lock is released when
+training ends, and dies with a killed process.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import warnings
 from collections.abc import Sequence
@@ -27,6 +31,7 @@ from typing import Any
 
 from glassnet.errors import ModelFormatError
 from glassnet.io import BackupFiles
+from glassnet.io.folder_lock import FolderLock
 from glassnet.random import get_rng_state, set_rng_state
 from glassnet.training.callback import Callback, History
 
@@ -58,6 +63,9 @@ class BackupAndRestore(Callback):
     may have changed it); to start over with new ones, delete the folder. A resumed run ends
     with weights bit-identical to an uninterrupted one on the same glassnet version, platform
     and BLAS thread count.
+
+    The folder is locked for the run: another run using it at the same time (another process,
+    or another thread) gets ``glassnet.io.FolderInUseError`` naming the holder.
     """
 
     def __init__(
@@ -76,18 +84,39 @@ class BackupAndRestore(Callback):
         self.save_freq = save_freq
         self.delete_on_completion = delete_on_completion
         self.files = BackupFiles(self.directory)
+        self.lock = FolderLock(self.directory)
         self.callbacks: list[Callback] = []
         self.history: History | None = None
 
     def __repr__(self) -> str:
         return f"BackupAndRestore({self.directory!r})"
 
+    # -- the folder's lock ---------------------------------------------------------------------
+    def lock_folder(self) -> None:
+        """Lock the folder (created if needed) for this run; ``FolderInUseError`` if another run
+        holds it. Idempotent; ``restore`` calls it before reading anything."""
+        self.lock.acquire()
+
+    def unlock_folder(self) -> None:
+        """Release the folder's lock (idempotent): at the end of training, however it ends. A
+        folder left empty (the run ended before its first backup) is removed."""
+        self.lock.release(remove_folder_if_empty=True)
+
     # -- restore --------------------------------------------------------------------------------
     def restore(self, callbacks: Sequence[Callback], history: History) -> int:
-        """Called by ``fit`` after every ``on_train_begin``: remember the run's other callbacks
-        and its History, load the newest intact backup if there is one, and return the epoch
-        to start from (0 without a backup). A backup that does not fit the model or optimizer
-        is a ``ModelFormatError`` (a ValueError), and leaves them as they were."""
+        """Called by ``fit`` after every ``on_train_begin``: lock the folder, remember the run's
+        other callbacks and its History, load the newest intact backup if there is one, and
+        return the epoch to start from (0 without a backup). A backup that does not fit the
+        model or optimizer is a ``ModelFormatError`` (a ValueError), and leaves them as they
+        were; the folder is unlocked again when restoring fails."""
+        self.lock_folder()
+        try:
+            return self._restore(callbacks, history)
+        except BaseException:
+            self.unlock_folder()
+            raise
+
+    def _restore(self, callbacks: Sequence[Callback], history: History) -> int:
         self.callbacks = [c for c in callbacks if c is not self and c is not history]
         self.history = history
         backup = self.files.read_latest()
@@ -165,5 +194,4 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs: dict[str, float] | None = None) -> None:
         if self.delete_on_completion:
             self.files.remove()
-            with contextlib.suppress(OSError):  # not empty (someone else's files): keep it
-                os.rmdir(self.files.directory)
+        self.unlock_folder()  # the emptied folder goes too; one holding other files stays
