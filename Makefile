@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP_CORE): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[plot]"
+	$(BIN)/python -m pip install --quiet -e ".[plot,tabular]"
 	touch $@
 
 $(STAMP_TEST): $(BIN)/python pyproject.toml

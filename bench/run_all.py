@@ -1,4 +1,5 @@
-"""Every benchmark, as `make bench` runs it: machine, MLP speed twice, memory, tiny network.
+"""Every benchmark, as `make bench` runs it: machine, MLP speed twice, memory, tiny network,
+reading CSV files.
 
 mlp.py runs once with the environment as it is and once under
 `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`, which changes only that subprocess.
@@ -130,6 +131,7 @@ def main() -> None:
         }
         memory = run_script("memory.py", ["memory.py", *quick], out / "memory.json")
         tiny = run_script("tiny.py", ["tiny.py", *quick], out / "tiny.json")
+        run_script("csv_read.py", ["csv_read.py", *quick], out / "csv_read.json")
     summary(mlp_runs, tiny, memory)
 
 

@@ -65,3 +65,29 @@ def regression_rows(seed: int = 0, count: int = 240) -> list[list[object]]:
             for r, a, g, p in zip(rooms, area, age, price, strict=True)]
 
 
+
+
+def save_model_with_metadata(path: Path, metadata: dict, raw: dict[str, str] | None = None) -> Path:
+    """A 4-feature, 3-class model file with ``metadata``; ``raw`` replaces text in the stored
+    JSON (e.g. "123456789" -> "1e999", which gn.save refuses to write), the checksum
+    recomputed, as a hostile file would be made."""
+    import safetensors
+    import safetensors.numpy
+
+    import glassnet as gn
+    from glassnet import nn
+    from glassnet.io.format import CHECKSUM_KEY, DOCUMENT_KEY, content_digest
+
+    gn.manual_seed(0)
+    gn.save(nn.Sequential(nn.Linear(4, 3)), path, metadata=metadata)
+    if raw:
+        with safetensors.safe_open(str(path), "np") as file:
+            stored = file.metadata()
+            tensors = {name: file.get_tensor(name) for name in file.keys()}
+        text = stored[DOCUMENT_KEY]
+        for old, new in raw.items():
+            assert old in text, old
+            text = text.replace(old, new)
+        stored = {**stored, DOCUMENT_KEY: text, CHECKSUM_KEY: content_digest(text, tensors)}
+        path.write_bytes(safetensors.numpy.save(tensors, metadata=stored))
+    return path

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cli_helpers import FEATURES, iris_rows, run_cli, write_csv
+from cli_helpers import FEATURES, iris_rows, run_cli, save_model_with_metadata, write_csv
 
 
 @dataclass
@@ -76,6 +76,54 @@ CASES = {
     "model-without-table-metadata": Case(
         ["predict", "{files}/plain.safetensors", "{files}/good.csv"],
         "{files}/plain.safetensors is a glassnet model but not one trained on a table"),
+    "unterminated-quote": Case(
+        ["train", "{files}/open_quote.csv", "--target", "species", "--out", "{files}/out.st"],
+        "{files}/open_quote.csv, line 4: a quoted field opens here and is never closed",
+        "out.st"),
+    "unterminated-quote-at-predict": Case(  # pandas' C parser and csv kept 3 rows of 12
+        ["predict", "{model}", "{files}/open_quote.csv", "--out", "{files}/p.csv"],
+        "{files}/open_quote.csv, line 4: a quoted field opens here and is never closed",
+        "p.csv"),
+    "nul-in-a-label": Case(
+        ["train", "{files}/nul.csv", "--target", "species", "--out", "{files}/out.st"],
+        "{files}/nul.csv, line 5, column 'species': holds a NUL byte", "out.st"),
+    "values-too-far-apart-to-standardise": Case(
+        ["train", "{files}/spread.csv", "--target", "species", "--out", "{files}/out.st"],
+        "{files}/spread.csv, line 8, column 'sepal_length': 1.7e+308 is too far from the "
+        "training rows' values", "out.st"),
+    "value-too-far-at-predict": Case(
+        ["predict", "{model}", "{files}/far.csv", "--out", "{files}/p.csv"],
+        "{files}/far.csv, line 3, column 'petal_width': 1e+300 is too far from the training "
+        "rows' values", "p.csv"),
+    "metadata-subnormal-std": Case(
+        ["predict", "{files}/subnormal_std.st", "{files}/good.csv"],
+        "{files}/subnormal_std.st: the table metadata's feature_std[0] should be a list of 4 "
+        "finite numbers of at least 2.23e-308; it is 1e-320."),
+    "metadata-mean-1e999": Case(
+        ["evaluate", "{files}/infinite_mean.st", "{files}/good.csv"],
+        "{files}/infinite_mean.st: the table metadata's feature_mean[1] should be a list of 4 "
+        "finite numbers; it is inf."),
+    "metadata-nested-classes": Case(
+        ["info", "{files}/nested_classes.st"],
+        "{files}/nested_classes.st: the table metadata's classes[0] should be a flat list of "
+        "at least two distinct labels, all text or all finite numbers; it is ['setosa']."),
+    "metadata-rows-text": Case(
+        ["info", "{files}/rows_text.st"],
+        "{files}/rows_text.st: the metadata's training.rows should be a whole number >= 0; it "
+        "is 'abc'."),
+    "metadata-rows-1e999": Case(
+        ["info", "{files}/rows_infinite.st"],
+        "{files}/rows_infinite.st: the metadata's training.rows should be a whole number >= 0; "
+        "it is inf."),
+}
+
+TABLE_METADATA = {
+    "task": "classify", "target": "species", "feature_names": FEATURES,
+    "feature_mean": [5.8, 3.0, 3.8, 1.2], "feature_std": [0.8, 0.4, 1.7, 0.7],
+    "classes": ["setosa", "versicolor", "virginica"],
+    "training": {"data": "iris.csv", "rows": 120, "validation_rows": 30, "hidden": [],
+                 "activation": "relu", "optimizer": "adam", "lr": 0.001, "batch_size": 32,
+                 "epochs": 40, "seed": 3},
 }
 
 
@@ -102,6 +150,31 @@ def write_files(folder: Path) -> None:
     new_class[1][4] = "daisy"
     write_csv(folder / "new_class.csv", header, new_class)
     (folder / "fake.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}")
+    lines = [",".join(header)] + [",".join(map(str, row)) for row in rows]
+    lines[3] = lines[3].replace(",setosa", ',"setosa')  # line 4: the quote never closes
+    (folder / "open_quote.csv").write_text("\n".join(lines) + "\n")
+    nul = [row[:] for row in rows]
+    nul[3][4] = "set\x00osa"
+    write_csv(folder / "nul.csv", header, nul)
+    spread = [row[:] for row in rows]
+    for index, row in enumerate(spread):
+        row[0] = "1.7e308" if index == 6 else "-1.7e308"
+    write_csv(folder / "spread.csv", header, spread)
+    far = [row[:] for row in rows]
+    far[1][3] = "1e300"
+    write_csv(folder / "far.csv", header, far)
+    hostile = {
+        "subnormal_std.st": ({**TABLE_METADATA, "feature_std": [1e-320, 0.4, 1.7, 0.7]}, None),
+        "infinite_mean.st": ({**TABLE_METADATA, "feature_mean": [5.8, 123456789, 3.8, 1.2]},
+                             {"123456789": "1e999"}),
+        "nested_classes.st": ({**TABLE_METADATA, "classes": [["setosa"], ["versicolor"]]},
+                              None),
+        "rows_text.st": ({**TABLE_METADATA, "training": {"rows": "abc"}}, None),
+        "rows_infinite.st": ({**TABLE_METADATA, "training": {"rows": 123456789}},
+                             {"123456789": "1e999"}),
+    }
+    for name, (metadata, raw) in hostile.items():
+        save_model_with_metadata(folder / name, metadata, raw)
 
     import glassnet as gn
     from glassnet import nn

@@ -143,3 +143,37 @@ def test_help_describes_the_options_with_examples():
     listing = run_cli("--help").stdout
     for command in ("train", "evaluate", "predict", "info"):
         assert f"    {command} " in listing
+
+
+def train_in_process(capsys, *argv) -> None:
+    from glassnet.cli import main
+
+    code = main([str(arg) for arg in argv])
+    captured = capsys.readouterr()
+    assert code == 0 and captured.err == "", captured.err  # no traceback, no warning
+
+
+def test_feature_cells_of_plus_minus_1e308_train_and_save(tmp_path, capsys):
+    # their standard deviation passed float64, and saving refused the infinite statistic
+    x = np.random.default_rng(0).normal(size=60)
+    rows = [[f"{value:.4f}", "1e308" if value > 0 else "-1e308", "a" if value > 0 else "b"]
+            for value in x]
+    data = write_csv(tmp_path / "extreme.csv", ["x", "huge", "kind"], rows)
+    train_in_process(capsys, "train", data, "--target", "kind", "--out", tmp_path / "m.st",
+                     *FAST)
+    metadata = load_bundle(tmp_path / "m.st").metadata
+    assert 0.9e308 < metadata["feature_std"][1] <= 1e308  # ±1e308 around a mean near 0
+    assert abs(metadata["feature_mean"][1]) < 1e308
+
+
+def test_a_regression_target_near_1e300_trains_saves_and_predicts(tmp_path, capsys):
+    # its standard deviation passed float64, so training saw zeros and saving failed
+    x = np.random.default_rng(0).normal(size=60)
+    rows = [[f"{value:.4f}", f"{(3 + value) * 1e300:.6g}"] for value in x]
+    data = write_csv(tmp_path / "far.csv", ["x", "far"], rows)
+    train_in_process(capsys, "train", data, "--target", "far", "--out", tmp_path / "m.st",
+                     "--task", "regress", *FAST)
+    metadata = load_bundle(tmp_path / "m.st").metadata
+    assert 2e300 < metadata["target_mean"] < 4e300 and 0.5e300 < metadata["target_std"] < 2e300
+    predicted = TabularModel.load(tmp_path / "m.st").predict(x[:, None])
+    assert np.isfinite(predicted).all() and np.abs(predicted).max() < 1e302

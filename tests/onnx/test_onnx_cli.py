@@ -86,15 +86,15 @@ def test_a_model_that_needs_n_features(tmp_path, capsys, run_onnx):
     saved = tmp_path / "relu.safetensors"
     gn.save(nn.Sequential(nn.ReLU()), saved)
     code, _, stderr = export(capsys, saved, "--onnx", tmp_path / "relu.onnx")
-    assert code == 1 and "--n-features" not in stderr and "n_features=" in stderr
+    assert code == 2 and "--n-features" not in stderr and "n_features=" in stderr
     code, _, _ = export(capsys, saved, "--onnx", tmp_path / "relu.onnx", "--n-features", "2,3")
     assert code == 0
     assert run_onnx(str(tmp_path / "relu.onnx"), np.ones((1, 2, 3)))["output"].shape == (1, 2, 3)
 
 
 @pytest.mark.parametrize("argv, status, message", [
-    (["missing.safetensors", "--onnx", "out.onnx"], 1, "No such file"),
-    (["model", "--onnx", "out.onnx", "--opset", "16"], 1, "opset must be one of"),
+    (["missing.safetensors", "--onnx", "out.onnx"], 2, "No such file"),
+    (["model", "--onnx", "out.onnx", "--opset", "16"], 2, "opset must be one of"),
     (["model", "--onnx", "out.onnx", "--n-features", "0"], 2, "expected sizes >= 1"),
     (["model"], 2, "--onnx"),
 ])
@@ -111,7 +111,7 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path, capsys):
     bogus = tmp_path / "notes.safetensors"
     bogus.write_bytes(b"not a model")
     code, _, stderr = export(capsys, bogus, "--onnx", tmp_path / "out.onnx")
-    assert code == 1 and "glassnet export: error:" in stderr
+    assert code == 2 and stderr.startswith("glassnet export: error:") and stderr.count("\n") == 1
     assert not (tmp_path / "out.onnx").exists()
 
 
@@ -119,7 +119,7 @@ def test_missing_onnx_names_the_extra(model_file, tmp_path, capsys, monkeypatch)
     _, path = model_file
     monkeypatch.setitem(sys.modules, "onnx", None)
     code, _, stderr = export(capsys, path, "--onnx", tmp_path / "out.onnx")
-    assert code == 1
+    assert code == 2
     assert "pip install 'glassnet[onnx]'" in stderr
 
 

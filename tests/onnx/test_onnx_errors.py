@@ -112,3 +112,11 @@ def test_importing_glassnet_and_its_onnx_module_imports_no_optional_package():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert result.stdout.strip() == "[]"
+
+
+def test_numbers_beyond_float32_are_refused_not_exported_as_inf(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 1))
+    model[0].weight.data = np.array([[1e300, 1.0]])
+    with pytest.raises(ValueError, match=r"magnitude 1e\+300, beyond what float32 can represent"):
+        gn.onnx.export(model, tmp_path / "model.onnx")
+    assert not (tmp_path / "model.onnx").exists()

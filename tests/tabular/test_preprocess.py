@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 
+from glassnet.errors import ModelFormatError
 from glassnet.tabular import (
     CLASSIFY,
     REGRESS,
@@ -96,14 +98,15 @@ def test_metadata_round_trips_and_bad_metadata_is_explained():
     probabilities = preprocessing.probabilities(outputs)
     assert np.isfinite(probabilities).all()
     np.testing.assert_allclose(probabilities.sum(axis=1), 1)
+    with pytest.raises(DataError, match="not one trained on a table"):
+        Preprocessing.from_metadata({}, source="m.st")
     for broken, problem in [
-        ({}, "no list of feature_names"),
-        ({**metadata, "feature_std": [1.0]}, "feature_std is not a list of 2 numbers"),
-        ({**metadata, "feature_std": [1.0, 0.0]}, "feature_std has values <= 0"),
-        ({**metadata, "task": "cluster"}, "task is 'cluster'"),
-        ({**metadata, "classes": ["only"]}, "fewer than two classes"),
+        ({**metadata, "feature_std": [1.0]}, "feature_std should be a list of 2 finite"),
+        ({**metadata, "feature_std": [1.0, 0.0]}, r"feature_std\[1\] should be a list of 2"),
+        ({**metadata, "task": "cluster"}, "task should be one of .*; it is 'cluster'"),
+        ({**metadata, "classes": ["only"]}, "classes should be a flat list of at least two"),
     ]:
-        with pytest.raises(DataError, match=problem):
+        with pytest.raises(ModelFormatError, match=problem):
             Preprocessing.from_metadata(broken, source="m.st")
 
 
@@ -121,3 +124,81 @@ def test_scores_match_scikit_learn():
     assert found["rmse"] == pytest.approx(math.sqrt(metrics.mean_squared_error(values, guesses)))
     assert found["r2"] == pytest.approx(metrics.r2_score(values, guesses))
     assert math.isnan(regression_scores(np.ones(3), np.zeros(3))["r2"])
+
+
+@pytest.mark.parametrize("column", [
+    [1e308, -1e308, 1.0, 0.0],  # a sum past float64
+    [1e200, 0.0, 1.0, 2.0],  # squares past float64
+    [1e-200, 2e-200, 3e-200, 4e-200],  # squares below it
+    [1e-13, 2e-13, 3e-13, 4e-13],
+])
+def test_statistics_of_extreme_columns_are_exact(column):
+    features = np.column_stack([[1.0, 2.0, 3.0, 4.0], column])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way: one line on stderr
+        preprocessing = Preprocessing.fit(["a", "b"], features, task=CLASSIFY,
+                                          classes=["x", "y"])
+        scaled = preprocessing.standardize(features)[:, 1]
+    exact = [float(value) for value in column]
+    mean = math.fsum(exact) / 4  # exact sums, then one rounding
+    std = math.sqrt(math.fsum(((value - mean) / exact[0]) ** 2 for value in exact) / 4)
+    assert preprocessing.feature_mean[1] == pytest.approx(mean, rel=1e-12)
+    assert preprocessing.feature_std[1] == pytest.approx(abs(exact[0]) * std, rel=1e-12)
+    np.testing.assert_allclose(scaled.mean(), 0, atol=1e-12)
+    np.testing.assert_allclose(scaled.std(), 1, rtol=1e-12)
+
+
+def test_a_spread_below_float64s_normal_numbers_is_refused_before_training():
+    features = np.array([[0.0], [1e-320], [0.0]])
+    with pytest.raises(DataError, match=r"^data.csv: the feature column 'b' varies by only "
+                                        r"4.7\de-321, below float64's smallest normal number"):
+        Preprocessing.fit(["b"], features, task=CLASSIFY, classes=["x", "y"],
+                          source="data.csv")
+
+
+def test_a_regression_target_near_1e300_is_scaled_and_scored():
+    values = np.array([1e300, 5e300, 9e300])
+    preprocessing = Preprocessing.fit(["a"], np.arange(3.0)[:, None], task=REGRESS,
+                                      target="price", target_values=values)
+    assert preprocessing.target_std == pytest.approx(np.std(values / 1e300) * 1e300)
+    back = preprocessing.target_values((values - preprocessing.target_mean)
+                                       / preprocessing.target_std)
+    np.testing.assert_allclose(back, values, rtol=1e-15)
+    found = regression_scores(values, values * 1.01)
+    in_1e300 = np.array([1.0, 5.0, 9.0])  # errors 0.01, 0.05, 0.09; mean 5
+    assert found["rmse"] == pytest.approx(np.sqrt(np.mean((0.01 * in_1e300) ** 2)) * 1e300)
+    assert found["r2"] == pytest.approx(1 - np.sum((0.01 * in_1e300) ** 2) / 32)
+
+
+def test_values_too_far_out_to_standardise_are_named():
+    preprocessing = Preprocessing(["a", "b"], np.array([0.0, 0.0]), np.array([1.0, 1e-300]),
+                                  REGRESS)
+    fine = preprocessing.standardize(np.array([[1.0, 1e-300]]))
+    np.testing.assert_array_equal(fine, [[1.0, 1.0]])
+    with pytest.raises(DataError, match=r"^row 2, feature 'b': 1e-260 is too far from the "
+                                        r"training rows' values .* exceeds 3.4e\+38"):
+        preprocessing.standardize(np.array([[1.0, 0.0], [1.0, 1e-260]]),
+                                  largest=float(np.finfo(np.float32).max))
+    with pytest.raises(DataError, match=r"^row 1, feature 'a': 1e\+308 is too far"):
+        Preprocessing(["a"], np.array([-1e308]), np.array([1.0]), REGRESS).standardize(
+            np.array([[1e308]]))
+
+
+def test_labels_and_task_from_a_column_pandas_read_as_numbers(tmp_path):
+    table = table_of(tmp_path, ["3", "-0", "2.0", "3"])
+    assert table.numeric_column("y") is not None
+    assert guess_task(table, "y") == (CLASSIFY, "'y' holds whole numbers with only 3 distinct "
+                                                "values")
+    labels, indices = class_labels(table.numeric_column("y"))
+    assert labels == [0, 2, 3] and indices.tolist() == [2, 0, 1, 2]
+
+
+def test_a_target_too_far_out_to_scale_is_named():
+    preprocessing = Preprocessing(["a"], np.zeros(1), np.ones(1), REGRESS, "price",
+                                  target_mean=-1e308, target_std=1.0)
+    np.testing.assert_array_equal(preprocessing.scale_target(np.array([-1e308])), [0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DataError, match=r"^row 2, target 'price': 1e\+308 is too far from "
+                                            r"the training rows' targets"):
+            preprocessing.scale_target(np.array([-1e308, 1e308]))

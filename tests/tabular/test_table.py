@@ -19,7 +19,7 @@ def test_reads_header_rows_and_line_numbers(tmp_path):
     table = read_csv(path)
     assert table.columns == ["a", "b", "label"]
     assert len(table) == 3
-    assert table.line_numbers == [2, 5, 6]  # blank line 3 skipped; the quoted field ends on 5
+    assert table.line_numbers == [2, 4, 6]  # blank line 3 skipped; a row's first line counts
     assert table.text("label") == ["x, quoted", "two\nlines", "z"]
     np.testing.assert_array_equal(table.numbers(["b", "a"]), [[2, 1], [4, 3], [6, 5]])
 
@@ -45,13 +45,14 @@ def test_malformed_files_are_named_with_their_line(tmp_path, text, message):
     assert message.split(" ", 1)[1] in str(caught.value)
 
 
-def test_binary_files_are_not_csv(tmp_path):
+def test_binary_files_are_not_csv(tmp_path, monkeypatch):
     path = tmp_path / "data.csv"
-    path.write_bytes(b"\xff\xfe\x00garbage\n")
-    with pytest.raises(DataError, match="is not UTF-8 text"):
+    path.write_bytes(b"a,b\n1,2\n\xff\xfe\x00garbage\n")
+    with pytest.raises(DataError, match=r"is not UTF-8 text \(line 3, byte 8: invalid start"):
         read_csv(path)
+    monkeypatch.setattr("glassnet.tabular._lines.MAX_LINE_BYTES", 100_000)
     path.write_text("a,b\n1,2\n3," + "4" * 200_000 + "\n")
-    with pytest.raises(DataError, match=r"line 3: not readable as CSV \(field larger"):
+    with pytest.raises(DataError, match=r"line 3: longer than 100,000 bytes"):
         read_csv(path)
 
 

@@ -1,4 +1,4 @@
-"""Argument types shared by the commands: numbers that must be positive, with a clear message."""
+"""Argument types shared by the commands: numbers in range, refused with a clear message."""
 
 from __future__ import annotations
 
@@ -24,4 +24,19 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
+MAX_SEED = 2**32 - 1  # scikit-learn's random_state range: every seed is a JSON-safe integer
+
+
+def seed(text: str) -> int:
+    """A whole number from 0 to MAX_SEED, for argparse's ``type=``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to {MAX_SEED}, got {value}")
     return value

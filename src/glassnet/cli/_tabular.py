@@ -1,15 +1,19 @@
 """What the table commands (train, evaluate, predict, info) share: turning bad input into one line
-on stderr with exit status 2, checking output paths before any work, and printing small tables.
+on stderr with exit status 2, checking output paths before any work, writing CSV a spreadsheet
+cannot run, and printing small tables.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
+import re
 import sys
+import tempfile
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 BAD_INPUT = 2  # argparse's status for a usage error; bad data is the same kind of mistake
@@ -28,11 +32,11 @@ class BadInput(Exception):
 
 def bad_input_types() -> tuple[type[BaseException], ...]:
     """The errors that mean "fix your input", not "glassnet failed"."""
-    from glassnet.errors import ModelFormatError
-    from glassnet.tabular import DataError
+    from glassnet.errors import FolderInUseError, ModelFormatError
+    from glassnet.tabular import DataError, MissingExtra
 
-    return (BadInput, DataError, ModelFormatError, FileNotFoundError, IsADirectoryError,
-            NotADirectoryError, PermissionError)
+    return (BadInput, DataError, FolderInUseError, ModelFormatError, MissingExtra,
+            FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
 
 
 def describe(error: BaseException) -> str:
@@ -58,6 +62,9 @@ def refuses_bad_input(run: Callable[[argparse.Namespace], int]) -> Callable[...,
 
 def check_output_path(path: str, *, option: str, inputs: Sequence[str] = ()) -> None:
     """Refuse, before any work, an output path that cannot be written or would overwrite an input.
+
+    The folder is tried by creating and removing an empty file in it, the one test that
+    permissions, read-only mounts and access lists all answer alike.
     """
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -67,6 +74,47 @@ def check_output_path(path: str, *, option: str, inputs: Sequence[str] = ()) -> 
     for source in inputs:
         if os.path.exists(path) and os.path.exists(source) and os.path.samefile(path, source):
             raise BadInput(f"{option} {path} would overwrite the input file {source}.")
+    with writing(path):
+        descriptor, probe = tempfile.mkstemp(prefix=".glassnet-probe-", dir=folder)
+        os.close(descriptor)
+        os.remove(probe)
+
+
+def cannot_write(path: str, error: OSError) -> BadInput:
+    """"cannot write out.csv: No space left on device": the user's path, not a temporary one."""
+    return BadInput(f"cannot write {path}: {error.strerror or error}.")
+
+
+@contextlib.contextmanager
+def writing(path: str) -> Iterator[None]:
+    """Writing ``path``: an OSError (read-only folder, full disk) becomes bad input naming it."""
+    try:
+        yield
+    except OSError as error:
+        raise cannot_write(path, error) from None
+
+
+# OWASP's advice against formula injection: a spreadsheet runs a cell that starts with one of
+# these, so such a cell gets a leading ' (which makes it text); numbers are left as they are.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` as text no spreadsheet runs: "=1+2" -> "'=1+2"; "-1.5" stays a number."""
+    if cell.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def csv_line(cells: Sequence[str]) -> str:
+    """One CSV line, RFC 4180: a cell holding a comma, a quote, \\r or \\n is quoted, quotes
+    doubled (csv.writer leaves a \\r unquoted when lines end in \\n, which splits the row)."""
+    quoted = [
+        '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\r\n') else cell
+        for cell in cells
+    ]
+    return ",".join(quoted) + "\n"
 
 
 def not_a_model(path: str, error: Exception) -> BadInput:
@@ -86,13 +134,10 @@ def load_bundle(path: str) -> Any:  # -> glassnet.io.SavedModel
 
 
 def load_tabular_model(path: str) -> Any:  # -> glassnet.tabular.TabularModel
-    from glassnet.errors import ModelFormatError
+    """A model file from `glassnet train`; its table metadata's errors name their field."""
     from glassnet.tabular import TabularModel
 
-    try:
-        return TabularModel.load(path)
-    except ModelFormatError as error:
-        raise not_a_model(path, error) from None
+    return TabularModel.from_bundle(load_bundle(path), source=path)
 
 
 def format_number(value: float, digits: int = 4) -> str:

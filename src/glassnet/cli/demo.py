@@ -11,7 +11,7 @@ import argparse
 import time
 from typing import Any
 
-from glassnet.cli._arguments import positive_float, positive_int
+from glassnet.cli._arguments import positive_float, positive_int, seed
 
 TABLE_EVERY = 100  # epochs between printed losses
 
@@ -28,7 +28,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--epochs", type=positive_int, default=1000, help="default: 1000")
     parser.add_argument("--learn-rate", type=positive_float, default=0.1, help="default: 0.1")
-    parser.add_argument("--seed", type=int, default=0, help="initial weights' seed; default: 0")
+    parser.add_argument("--seed", type=seed, default=0,
+                        help="initial weights' seed, 0 to 4294967295; default: 0")
     parser.add_argument("--plot", metavar="FILE", help="also write the loss curve to FILE (PNG)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=run)

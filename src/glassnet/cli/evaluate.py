@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     table.column_index(target, role="target column")
     features = tabular_model.features(table)
     truth = preprocessing.encode_target(table)
-    outputs = tabular_model.outputs(features)
+    outputs = tabular_model.outputs(features, where=table.where)
     print(f"{args.model} on {table.name}: {plural(len(table), 'row')}, target {target!r}.")
     if preprocessing.task == tabular.CLASSIFY:
         found = tabular.classification_scores(truth, outputs.argmax(axis=1),

@@ -1,6 +1,7 @@
 """``glassnet export MODEL --onnx OUT``: a saved glassnet model (or estimator) as an ONNX file.
 
-MODEL is a file written by ``gn.save``, ``glassnet train`` or ``glassnet.sklearn.save_estimator``.
+MODEL is a file written by ``gn.save`` (a model or a fitted glassnet.sklearn estimator) or by
+``glassnet train``.
 The ONNX graph computes what glassnet computes: for a model from ``glassnet train``, what
 ``glassnet predict`` does (standardisation, labels, target units included, unless
 ``--network-only``); otherwise what ``gn.predict`` does. ``--verify`` runs it in onnxruntime on
@@ -10,10 +11,10 @@ random rows and compares. Needs the onnx extra: ``pip install 'glassnet[onnx]'``
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from glassnet.cli._arguments import positive_int
+from glassnet.cli._tabular import BadInput, refuses_bad_input
 
 VERIFY_ROWS = 16
 VERIFY_TOLERANCE = 1e-5
@@ -36,8 +37,8 @@ def register(subparsers: Any) -> None:
         "export",
         help="write a saved model as an ONNX file",
         description=(
-            "Write MODEL (a file saved by gn.save or `glassnet train`, or a fitted "
-            "glassnet.sklearn estimator saved by save_estimator) as an ONNX model that "
+            "Write MODEL (a file saved by gn.save, of a model or a fitted glassnet.sklearn "
+            "estimator, or by `glassnet train`) as an ONNX model that "
             "onnxruntime can run on any number of rows. A model from `glassnet train` keeps its "
             "preprocessing: raw feature values in, labels and probabilities (or values in the "
             "target's units) out. Needs: pip install 'glassnet[onnx]'."
@@ -68,11 +69,15 @@ def _describe(value_infos: Any) -> str:
     return ", ".join(parts)
 
 
+@refuses_bad_input
 def run(args: argparse.Namespace) -> int:
     import glassnet.onnx
     from glassnet.io import load_bundle
 
-    glassnet.onnx.require_onnx("glassnet export")
+    try:
+        glassnet.onnx.require_onnx("glassnet export")
+    except ImportError as error:  # the extra is missing: the user's to install
+        raise BadInput(str(error)) from None
     bundle = load_bundle(args.model)
     subject: Any = bundle.model
     if "sklearn_estimator" in bundle.metadata:
@@ -89,9 +94,8 @@ def run(args: argparse.Namespace) -> int:
         n_features = args.n_features[0] if len(args.n_features) == 1 else args.n_features
     try:
         proto = glassnet.onnx.export(subject, args.onnx, n_features, opset=args.opset)
-    except (TypeError, ValueError) as error:
-        print(f"glassnet export: error: {error}", file=sys.stderr)
-        return 1
+    except (TypeError, ValueError) as error:  # a layer ONNX cannot express, an unknown opset
+        raise BadInput(str(error)) from None
     print(f"Wrote {args.onnx}: {type(subject).__name__}, opset "
           f"{proto.opset_import[0].version}, checked by onnx.checker.")
     print(f"  inputs:  {_describe(proto.graph.input)}")
@@ -108,9 +112,7 @@ def _verify(subject: Any, proto: Any, path: str) -> int:
     try:
         import onnxruntime
     except ImportError:
-        print("glassnet export: error: --verify needs onnxruntime: pip install "
-              "'glassnet[onnx]'", file=sys.stderr)
-        return 1
+        raise BadInput("--verify needs onnxruntime: pip install 'glassnet[onnx]'") from None
     import glassnet as gn
 
     dims = [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim[1:]]

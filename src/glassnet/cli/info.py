@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from glassnet.cli._tabular import (
@@ -46,6 +47,13 @@ def run(args: argparse.Namespace) -> int:
     from glassnet.training.validation import expected_input_features
 
     bundle = load_bundle(args.model)
+    metadata = bundle.metadata
+    try:  # checked before anything is printed: a broken file gives one line on stderr
+        preprocessing = tabular.Preprocessing.from_metadata(metadata, source=args.model)
+    except tabular.DataError:
+        preprocessing = None
+    training = (training_record(metadata["training"], args.model)
+                if preprocessing is not None and "training" in metadata else None)
     model = bundle.model
     parameters = sum(parameter.size for parameter in model.parameters())
     version = f", saved by glassnet {bundle.glassnet_version}" if bundle.glassnet_version else ""
@@ -54,18 +62,68 @@ def run(args: argparse.Namespace) -> int:
     in_features = expected_input_features(model)
     summary = model.summary((in_features,)) if in_features else model.summary()
     print("\n" + str(summary))
-    metadata = bundle.metadata
-    try:
-        preprocessing = tabular.Preprocessing.from_metadata(metadata, source=args.model)
-    except tabular.DataError:
+    if preprocessing is None:
         extra = ", ".join(sorted(metadata)) or "none"
         print(f"\nNot trained on a table (no feature names or statistics); metadata keys: {extra}")
         return 0
-    describe_table_model(preprocessing, metadata.get("training"))
+    describe_table_model(preprocessing, training)
     return 0
 
 
-def describe_table_model(preprocessing: Any, training: Any) -> None:
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _positive_count(value: Any) -> bool:
+    return _count(value) and value >= 1
+
+
+def _rate(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0)
+
+
+def _widths(value: Any) -> bool:
+    return isinstance(value, list) and all(_positive_count(width) for width in value)
+
+
+# The fields `glassnet train` writes in metadata["training"], and what each must be.
+TRAINING_FIELDS = {
+    "data": (_text, "a file name"),
+    "rows": (_count, "a whole number >= 0"),
+    "validation_rows": (_count, "a whole number >= 0"),
+    "hidden": (_widths, "a list of whole numbers >= 1"),
+    "activation": (_text, "a name"),
+    "optimizer": (_text, "a name"),
+    "lr": (_rate, "a finite number > 0"),
+    "batch_size": (_positive_count, "a whole number >= 1"),
+    "epochs": (_count, "a whole number >= 0"),
+    "seed": (_count, "a whole number >= 0"),
+}
+
+
+def training_record(training: Any, source: str) -> dict[str, Any]:
+    """``metadata["training"]`` checked field by field (absent fields are shown as "?");
+    ModelFormatError naming the first field that is wrong."""
+    from glassnet.errors import ModelFormatError
+
+    if not isinstance(training, dict):
+        raise ModelFormatError(f"{source}: the metadata's training should be an object of "
+                               f"training settings; it is {type(training).__name__}.")
+    for field, (valid, expected) in TRAINING_FIELDS.items():
+        if field in training and not valid(training[field]):
+            shown = repr(training[field])
+            shown = shown if len(shown) <= 60 else shown[:60] + "..."
+            raise ModelFormatError(f"{source}: the metadata's training.{field} should be "
+                                   f"{expected}; it is {shown}.")
+    return training
+
+
+def describe_table_model(preprocessing: Any, training: dict[str, Any] | None) -> None:
     names = preprocessing.feature_names
     what = "classification" if preprocessing.task == "classify" else "regression"
     print(f"\nPredicts: {preprocessing.target!r} ({what})")
@@ -80,11 +138,11 @@ def describe_table_model(preprocessing: Any, training: Any) -> None:
     rows = [[name, f"{mean:.6g}", f"{std:.6g}"] for name, mean, std in
             zip(names, preprocessing.feature_mean, preprocessing.feature_std, strict=True)]
     print(format_grid(["feature", "mean", "std"], rows))
-    if isinstance(training, dict):
+    if training is not None:
         hidden = ",".join(map(str, training.get("hidden", []))) or "none"
-        print(f"\nTrained on {training.get('data', '?')}: "
-              f"{plural(int(training.get('rows', 0)), 'row')}, "
-              f"{training.get('validation_rows', 0)} more for validation")
+        rows_text = plural(training["rows"], "row") if "rows" in training else "? rows"
+        print(f"\nTrained on {training.get('data', '?')}: {rows_text}, "
+              f"{training.get('validation_rows', '?')} more for validation")
         print(f"  hidden {hidden}, {training.get('activation', '?')}, "
               f"{training.get('optimizer', '?')} lr {training.get('lr', '?')}, batch size "
               f"{training.get('batch_size', '?')}, {training.get('epochs', '?')} epochs, "

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from typing import Any
 
@@ -12,9 +10,12 @@ from glassnet.cli._tabular import (
     EPILOG_FORMAT,
     BadInput,
     check_output_path,
+    csv_line,
     load_tabular_model,
     paragraph,
     refuses_bad_input,
+    spreadsheet_safe,
+    writing,
 )
 
 EXAMPLES = """\
@@ -24,7 +25,9 @@ examples:
 
 The output is CSV with one row per input row, in the same order: a "prediction" column (the
 class label, or the value for regression) and, with --proba, a "probability_<class>" column per
-class.
+class. A label a spreadsheet would run as a formula (text starting with = + - @, a tab or a
+carriage return) is written with a leading ' that keeps it text, as OWASP advises against CSV
+injection; numbers, negative ones included, are written as numbers.
 """
 
 
@@ -61,10 +64,11 @@ def run(args: argparse.Namespace) -> int:
     if args.proba and preprocessing.task != tabular.CLASSIFY:
         raise BadInput(f"--proba needs a classification model; {args.model} does regression.")
     table = tabular.read_csv(args.data)
-    outputs = tabular_model.outputs(tabular_model.features(table))
+    outputs = tabular_model.outputs(tabular_model.features(table), where=table.where)
     text = predictions_csv(preprocessing, outputs, args.proba)
     if args.out:
-        atomic_write_bytes(args.out, text.encode("utf-8"))
+        with writing(args.out):
+            atomic_write_bytes(args.out, text.encode("utf-8"))
         print(f"Wrote {len(outputs):,} predictions to {args.out}")
     else:
         sys.stdout.write(text)
@@ -72,21 +76,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def predictions_csv(preprocessing: Any, outputs: Any, with_probabilities: bool) -> str:
-    """CSV text: a header, then one line per row of ``outputs`` (N, C) or (N, 1)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    """CSV text: a header, then one line per row of ``outputs`` (N, C) or (N, 1); every cell
+    safe to open in a spreadsheet."""
     labels = preprocessing.labels(outputs)
     header = ["prediction"]
     if with_probabilities:
-        header += [f"probability_{label}" for label in preprocessing.classes]
-    writer.writerow(header)
+        header += [spreadsheet_safe(f"probability_{label}") for label in preprocessing.classes]
+    lines = [csv_line(header)]
     if preprocessing.task != "classify":
-        writer.writerows([f"{value:.7g}"] for value in labels)
-        return buffer.getvalue()
+        lines += [csv_line([spreadsheet_safe(f"{value:.7g}")]) for value in labels]
+        return "".join(lines)
     probabilities = preprocessing.probabilities(outputs) if with_probabilities else None
     for row, label in enumerate(labels.tolist()):
-        line = [label]
+        cells = [spreadsheet_safe(str(label))]
         if probabilities is not None:
-            line += [f"{p:.6f}" for p in probabilities[row]]
-        writer.writerow(line)
-    return buffer.getvalue()
+            cells += [f"{p:.6f}" for p in probabilities[row]]
+        lines.append(csv_line(cells))
+    return "".join(lines)

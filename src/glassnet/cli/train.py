@@ -12,22 +12,23 @@ import argparse
 import contextlib
 import os
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from glassnet.cli._arguments import positive_float, positive_int
+from glassnet.cli._arguments import positive_float, positive_int, seed
+from glassnet.cli._dataset import Dataset, load_dataset
 from glassnet.cli._tabular import (
     EPILOG_FORMAT,
     BadInput,
+    cannot_write,
     check_output_path,
     format_grid,
     format_number,
-    name_list,
     paragraph,
     plural,
     refuses_bad_input,
+    writing,
 )
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu", "softplus")
@@ -112,9 +113,9 @@ def register(subparsers: Any) -> None:
                              "backup, MODEL.backup/ next to --out (written after every epoch, "
                              "deleted when training completes); the result is the one an "
                              "uninterrupted run gives")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed for the split, the initial weights and the shuffling; "
-                             "default: 0")
+    parser.add_argument("--seed", type=seed, default=0,
+                        help="seed for the split, the initial weights and the shuffling, 0 to "
+                             "4294967295; default: 0")
     parser.add_argument("--plot", metavar="FILE", help="also draw the training curves to FILE "
                                                        "(PNG; needs matplotlib)")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
@@ -123,20 +124,10 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-@dataclass
-class Dataset:
-    """The table as the network sees it, split into training and validation rows."""
-
-    X: np.ndarray  # standardised features (N, F)
-    y: np.ndarray  # class indices (N,) or the standardised target (N,)
-    train_rows: np.ndarray
-    val_rows: np.ndarray
-    preprocessing: Any  # glassnet.tabular.Preprocessing
-
-
 @refuses_bad_input
 def run(args: argparse.Namespace) -> int:
     import glassnet as gn
+    from glassnet.io import BackupFiles, FolderLock
 
     check_output_path(args.out, option="--out", inputs=[args.data])
     if args.plot:
@@ -147,17 +138,26 @@ def run(args: argparse.Namespace) -> int:
 
         require_matplotlib()  # now, not after training
     backup = backup_folder(args.out)
-    if os.path.exists(backup) and not args.resume:
+    backup_files = BackupFiles(backup)
+    if os.path.isdir(backup):  # FolderInUseError now, if another run is training into it
+        probe = FolderLock(backup)
+        probe.acquire()
+        probe.release()
+    if backup_files.exists() and not args.resume:
         raise BadInput(f"{backup} holds the backup of an interrupted run: add --resume to "
                        "continue it, or delete that folder to start over.")
     data = load_dataset(args)
     model, optimizer = initial_model(args, data)
     describe_run(args, data, model, optimizer)
     if args.resume:
-        print(f"Resuming from {backup}." if os.path.exists(backup) else
+        print(f"Resuming from {backup}." if backup_files.exists() else
               f"Nothing to resume in {backup}: starting from the first epoch.")
     try:
         history, stopper = train(model, optimizer, data, args)
+    except BrokenPipeError:  # the reader of the progress output went away: main's to handle
+        raise
+    except OSError as error:  # the only files written while training are the backup's
+        raise cannot_write(f"the backup {backup}{os.sep}", error) from None
     except gn.TrainingDiverged as error:
         discard_backup(backup)
         print(f"glassnet train: error: {diverged(error, optimizer)}", file=sys.stderr)
@@ -167,7 +167,8 @@ def run(args: argparse.Namespace) -> int:
               f"from the last completed epoch (backed up in {backup}).", file=sys.stderr)
         return 130
     report_scores(model, data, history, stopper)
-    gn.save(model, args.out, metadata=model_metadata(args, data, optimizer, history))
+    with writing(args.out):
+        gn.save(model, args.out, metadata=model_metadata(args, data, optimizer, history))
     print(f"\nSaved the model to {args.out}")
     if args.plot:
         from glassnet.plot import history as plot_history
@@ -175,7 +176,8 @@ def run(args: argparse.Namespace) -> int:
         loss = ("cross-entropy" if data.preprocessing.task == "classify"
                 else "mean squared error of the standardised target")
         title = f"{os.path.basename(args.data)}: predicting {args.target!r}\nloss: {loss}"
-        plot_history(history, args.plot, title=title, log_scale=True)
+        with writing(args.plot):
+            plot_history(history, args.plot, title=title, log_scale=True)
         print(f"Training curves written to {args.plot}")
     print(f"Predict with: glassnet predict {args.out} NEW_ROWS.csv")
     return 0
@@ -209,60 +211,10 @@ def diverged(error: Any, optimizer: Any) -> str:
             f"--lr (it was {lr:g}). No model was saved.")
 
 
-def load_dataset(args: argparse.Namespace) -> Dataset:
-    """Read, check, split and standardise the table; prints what it found and the task."""
-    from glassnet import tabular
-
-    table = tabular.read_csv(args.data)
-    table.column_index(args.target, role="target column")
-    features = [column for column in table.columns if column != args.target]
-    if not features:
-        raise tabular.DataError(
-            f"{table.name} has no columns besides the target {args.target!r}; nothing to learn "
-            "from."
-        )
-    task, why = (args.task, "chosen with --task") if args.task else tabular.guess_task(
-        table, args.target)
-    raw = table.numbers(features)
-    print(f"Read {table.name}: {plural(len(table), 'row')}, {plural(len(features), 'feature')} "
-          f"({name_list(features)}), target {args.target!r}.")
-    cells = tabular.preprocess.target_cells(table, args.target)
-    classes, values = None, None
-    if task == tabular.CLASSIFY:
-        classes, y = tabular.class_labels(cells)
-        if len(classes) < 2:
-            raise tabular.DataError(
-                f"{table.name}: the target {args.target!r} has a single value ({classes[0]!r}); "
-                "classification needs at least two classes."
-            )
-        counts = np.bincount(y, minlength=len(classes))
-        listed = ", ".join(f"{label} ({count})" for label, count in zip(classes, counts,
-                                                                         strict=True))
-        guessed = "" if args.task else f", guessed because {why} (--task regress to change it)"
-        print(f"Task: classify{guessed}.\n{len(classes)} classes: {listed}.")
-    else:
-        values = table.numbers([args.target])[:, 0]
-        y = values
-        guessed = "" if args.task else f", guessed because {why} (--task classify to change it)"
-        print(f"Task: regress{guessed}.\nTarget {args.target!r}: from {values.min():g} to "
-              f"{values.max():g}, mean {values.mean():g}.")
-    train_rows, val_rows = tabular.split_rows(
-        len(table), args.val_split, args.seed, y if task == tabular.CLASSIFY else None)
-    if args.val_split > 0 and len(val_rows) == 0:
-        raise BadInput(f"{table.name} has too few rows ({len(table)}) to hold out "
-                       f"{args.val_split:g} of them for validation; use --val-split 0.")
-    preprocessing = tabular.Preprocessing.fit(
-        features, raw[train_rows], task=task, target=args.target, classes=classes,
-        target_values=values[train_rows] if values is not None else None)
-    if task == tabular.REGRESS:
-        y = (values - preprocessing.target_mean) / preprocessing.target_std
-    return Dataset(preprocessing.standardize(raw), y, train_rows, val_rows, preprocessing)
-
-
 def initial_model(args: argparse.Namespace, data: Dataset) -> tuple[Any, Any]:
     """The network and optimizer training starts from: new ones, seeded with --seed.
 
-    This is where resuming (issue 8, ``--resume``) returns the saved model and optimizer state.
+    This is where resuming (``--resume``) returns the saved model and optimizer state.
     """
     import glassnet as gn
 

@@ -42,8 +42,18 @@ class GraphBuilder:
         return candidate
 
     def constant(self, name: str, value: Any, dtype: Any = GRAPH_DTYPE) -> str:
-        """An initializer holding ``value`` (cast to ``dtype``; ``object`` for strings)."""
-        array = np.asarray(value, dtype=dtype)
+        """An initializer holding ``value`` (cast to ``dtype``; ``object`` for strings).
+
+        ValueError for a number the cast would turn into inf (float64 data beyond float32's
+        range): the graph would compute something else than glassnet does.
+        """
+        with np.errstate(over="ignore"):
+            array = np.asarray(value, dtype=dtype)
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            largest = np.max(np.abs(np.asarray(value, dtype=np.float64)))
+            raise ValueError(f"{name} holds a value of magnitude {largest:g}, beyond what "
+                             f"{array.dtype} can represent (the ONNX graph computes in "
+                             f"{array.dtype}); this model cannot be exported.")
         tensor = onnx.numpy_helper.from_array(np.ascontiguousarray(array), self.unique(name))
         self.initializers.append(tensor)
         return tensor.name

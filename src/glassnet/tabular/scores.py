@@ -26,15 +26,32 @@ def classification_scores(true: np.ndarray, predicted: np.ndarray, n_classes: in
     }
 
 
+def _divided_by_scale(values: np.ndarray) -> tuple[float, np.ndarray]:
+    """(scale, values / scale), scale a power of two near max |values| (1 for zeros): exact,
+    and the quotients' squares can neither overflow nor underflow."""
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    if largest == 0 or not math.isfinite(largest):
+        return 1.0, values
+    scale = math.ldexp(1.0, math.frexp(largest)[1] - 1)
+    return scale, values / scale
+
+
 def regression_scores(true: np.ndarray, predicted: np.ndarray) -> dict:
     """{"mae": mean |e|, "rmse": sqrt(mean e²), "r2": 1 − Σe² / Σ(y − ȳ)², "rows": N},
-    e = predicted − true; R² is NaN for a constant target (it has no variance to explain)."""
-    error = predicted - true
-    squared = float(np.dot(error, error))
-    spread = float(np.sum((true - true.mean()) ** 2))
+    e = predicted − true; R² is NaN for a constant target (it has no variance to explain).
+    Sums of squares are taken of values divided by a power of two, so targets near 1e300 give
+    finite scores."""
+    with np.errstate(over="ignore", invalid="ignore"):  # e itself may pass float64: then inf
+        error_scale, error = _divided_by_scale(predicted - true)
+        true_scale, scaled_true = _divided_by_scale(true)
+        deviation = scaled_true - scaled_true.mean()
+        squared, spread = float(np.dot(error, error)), float(np.dot(deviation, deviation))
+        mae = error_scale * float(np.mean(np.abs(error)))
+        relative = error_scale / true_scale
+        ratio = relative * relative * squared / spread if spread > 0 else math.nan
     return {
-        "mae": float(np.mean(np.abs(error))),
-        "rmse": math.sqrt(squared / len(true)),
-        "r2": 1.0 - squared / spread if spread > 0 else math.nan,
+        "mae": mae,
+        "rmse": error_scale * math.sqrt(squared / len(true)),
+        "r2": 1.0 - ratio,
         "rows": len(true),
     }

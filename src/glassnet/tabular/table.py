@@ -1,25 +1,29 @@
-"""A CSV file as a table of text cells that remembers where each cell came from.
+"""A CSV file as a table that remembers where each cell came from.
 
-Read with the standard library's ``csv`` module: a header row, then one row per record. Every
-problem is reported as a ``DataError`` naming the file, the line and the column
-("data.csv, line 7, column 'age': 'abc' is not a number"), so the fix is one look away.
+pandas holds the cells (``read_csv`` in ``glassnet.tabular.reading``): a column whose every cell is
+a number is a NumPy column of numbers, any other column its text. Every problem is reported as a
+``DataError`` naming the file, the line and the column ("data.csv, line 7, column 'age': 'abc' is
+not a number"), so the fix is one look away; the line is found when the message is written.
 """
 
 from __future__ import annotations
 
-import csv
 import math
-import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from glassnet.errors import GlassnetError
+from glassnet.tabular._lines import Record
 
-# Cells that mean "no value" in the files people export from spreadsheets, R and pandas.
+# Cells that mean "no value" in the files people export from spreadsheets, R and pandas,
+# compared after stripping spaces and lowercasing.
 MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 MAX_LISTED = 5  # problems named one by one before "and N more"
+MAX_SHOWN_CHARACTERS = 60  # of a cell quoted in a message
+COPY_ELEMENTS = 2**22  # numbers copied out of pandas at a time: bounds the temporary copies
+SMALL_FRAME = 2**19  # cells of a frame converted in one call, as Python objects
 
 
 class DataError(GlassnetError, ValueError):
@@ -30,21 +34,53 @@ def is_missing(cell: str) -> bool:
     return cell.strip().lower() in MISSING_MARKERS
 
 
+def show(cell: str) -> str:
+    """repr(cell), shortened to MAX_SHOWN_CHARACTERS: a 1 MB cell stays a one-line message."""
+    if len(cell) <= MAX_SHOWN_CHARACTERS:
+        return repr(cell)
+    return f"{cell[:MAX_SHOWN_CHARACTERS]!r}... ({len(cell):,} characters)"
+
+
 def quote_list(names: Sequence[str], limit: int = 12) -> str:
     """'a', 'b', 'c' (and 4 more)."""
-    shown = ", ".join(repr(name) for name in names[:limit])
+    shown = ", ".join(show(name) for name in names[:limit])
     return shown + (f" (and {len(names) - limit} more)" if len(names) > limit else "")
 
 
-@dataclass
-class Table:
-    """The cells of a CSV file as text: ``rows[i][j]`` is on line ``line_numbers[i]`` of ``path``,
-    in column ``columns[j]``."""
+def is_exact_text(column: Any) -> bool:
+    """Whether a pandas column holds every cell as the file's text (not parsed to numbers or
+    booleans, in part or in whole)."""
+    from pandas.api.types import infer_dtype
 
-    path: str
-    columns: list[str]
-    rows: list[list[str]]
-    line_numbers: list[int]
+    return infer_dtype(column, skipna=False) in ("string", "empty")
+
+
+class Table:
+    """The cells of a CSV file: ``columns`` are the header's names (stripped of spaces), row
+    ``i`` (from 0) starts on line ``line_numbers[i]`` of ``path``.
+
+    Built by ``read_csv``; ``frame`` is the pandas DataFrame, ``read_text(position)`` re-reads one
+    column as its exact text and ``find_records(rows)`` finds where some rows are in the file.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        columns: list[str],
+        frame: Any,
+        *,
+        read_text: Callable[[int], list[str]],
+        find_records: Callable[[Sequence[int]], list[Record]],
+    ) -> None:
+        self.path = path
+        self.columns = columns
+        self.frame = frame
+        self._positions = {name: position for position, name in enumerate(columns)}
+        self._kinds = [dtype.kind for dtype in frame.dtypes]  # "i", "u", "f": numbers
+        self._all_numeric = all(kind in "iuf" for kind in self._kinds)
+        self._read_text = read_text
+        self._find_records = find_records
+        self._all_lines: list[int] | None = None
 
     @property
     def name(self) -> str:
@@ -52,134 +88,157 @@ class Table:
         return self.path
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.frame)
+
+    @property
+    def line_numbers(self) -> list[int]:
+        """The line each row starts on (one pass over the file, kept)."""
+        if self._all_lines is None:
+            self._all_lines = [record.line for record in self._find_records(range(len(self)))]
+        return self._all_lines
+
+    def lines_of(self, rows: Sequence[int], column: str | None = None) -> list[int]:
+        """The lines ``rows`` (0-based) start on, in the same order; with ``column``, the lines
+        their cells in that column start on (they differ after a line break inside quotes)."""
+        if column is None and self._all_lines is not None:
+            return [self._all_lines[row] for row in rows]
+        records = self._find_records(rows)
+        if column is None:
+            return [record.line for record in records]
+        position = self.column_index(column)
+        return [record.line_of_field(position) for record in records]
 
     def column_index(self, column: str, *, role: str = "column") -> int:
         """The position of ``column``; a DataError listing the columns there are if absent."""
-        try:
-            return self.columns.index(column)
-        except ValueError:
+        position = self._positions.get(column)
+        if position is None:
             raise DataError(
-                f"{self.name} has no {role} {column!r}; its columns are {quote_list(self.columns)}."
-            ) from None
-
-    def text(self, column: str) -> list[str]:
-        """The cells of one column, stripped of surrounding spaces."""
-        index = self.column_index(column)
-        return [row[index].strip() for row in self.rows]
+                f"{self.name} has no {role} {show(column)}; its columns are "
+                f"{quote_list(self.columns)}."
+            )
+        return position
 
     def where(self, row: int, column: str) -> str:
         """'data.csv, line 7, column 'age'' for row ``row`` (0-based) of the data."""
-        return f"{self.name}, line {self.line_numbers[row]}, column {column!r}"
+        return f"{self.name}, line {self.lines_of([row], column)[0]}, column {show(column)}"
+
+    def text(self, column: str) -> list[str]:
+        """The cells of one column as written in the file, stripped of surrounding spaces."""
+        position = self.column_index(column)
+        cells = self.frame.iloc[:, position]
+        raw = cells.tolist() if is_exact_text(cells) else self._read_text(position)
+        return [cell.strip() for cell in raw]
+
+    def numeric_column(self, column: str) -> np.ndarray | None:
+        """The column as float64 if pandas read every cell of it as a number, else None."""
+        position = self.column_index(column)
+        if self._kinds[position] not in "iuf":
+            return None
+        return self.frame.iloc[:, position].to_numpy(dtype=np.float64)
 
     def numbers(self, columns: Sequence[str]) -> np.ndarray:
         """The named columns as a float64 array (rows, len(columns)).
 
-        Raises DataError at the first cell that is not a finite number, or naming every missing
-        cell (up to a few) when some are empty or "NA".
+        Raises DataError at the first cell (in file order) that is not a finite number, or
+        naming every missing cell (up to a few) when some are empty or "NA".
         """
-        indices = [self.column_index(column) for column in columns]
-        values = np.empty((len(self.rows), len(indices)), dtype=np.float64)
-        for j, index in enumerate(indices):
-            cells = [row[index] for row in self.rows]
-            try:  # fast path: NumPy parses a clean column in one call
-                column = np.asarray(cells, dtype=np.float64)
-            except ValueError:
-                column = None
-            if column is None or not np.isfinite(column).all():
-                column = np.asarray(self._parse_slowly(cells, columns[j]), dtype=np.float64)
-            values[:, j] = column
-        self._refuse_missing(indices, columns)
+        positions = [self.column_index(column) for column in columns]
+        values = np.empty((len(self), len(positions)), dtype=np.float64)
+        kinds = [self._kinds[position] for position in positions]
+        numeric = [j for j, kind in enumerate(kinds) if kind in "iuf"]
+        problems = self._copy_numeric(values, numeric, positions)
+        missing: list[tuple[int, int]] = []
+        for j, kind in enumerate(kinds):
+            if kind not in "iuf":
+                problems += self._parse_text(values, j, columns[j], missing)
+        if problems:
+            row, j, message = min(problems)
+            raise DataError(f"{self.where(row, columns[j])}: {message}")
+        if missing:
+            self._refuse_missing(sorted(missing), columns)
         return values
 
-    def _parse_slowly(self, cells: list[str], column: str) -> list[float]:
-        """Each cell as a float, or a DataError naming the first bad one (missing cells: NaN,
-        reported together afterwards)."""
-        parsed = []
-        for row, cell in enumerate(cells):
+    def _copy_numeric(
+        self, values: np.ndarray, numeric: list[int], positions: list[int]
+    ) -> list[tuple[int, int, str]]:
+        """Copy pandas' number columns ``numeric`` (indices into ``positions``) into ``values``,
+        COPY_ELEMENTS at a time; the first non-finite cell of each column that has one, as
+        (row, j, message)."""
+        if not numeric:
+            return []
+        problems: list[tuple[int, int, str]] = []
+        wanted = [positions[j] for j in numeric]
+        every_column = wanted == list(range(len(self.columns)))
+        targets = slice(None) if numeric == list(range(values.shape[1])) else numeric
+        # pandas keeps a column per block after read_csv, and taking columns costs per block (a
+        # second for 80,000 columns), so wide frames are converted whole, a block of rows at a
+        # time when every column is numbers, or at once as objects when the frame is small.
+        if self.frame.size <= SMALL_FRAME:
+            kind = np.float64 if self._all_numeric else object
+            chunk = self.frame.to_numpy(dtype=kind)
+            chunk = (chunk if every_column else chunk[:, wanted]).astype(np.float64, copy=False)
+            values[:, targets] = chunk
+            return self._non_finite(chunk, 0, numeric, positions)
+        if self._all_numeric:
+            step = max(1, COPY_ELEMENTS // len(self.columns))
+            for start in range(0, len(values), step):
+                chunk = self.frame.iloc[start:start + step].to_numpy(np.float64)
+                chunk = chunk if every_column else chunk[:, wanted]
+                values[start:start + step, targets] = chunk
+                problems += self._non_finite(chunk, start, numeric, positions)
+            return problems
+        step = max(1, COPY_ELEMENTS // max(1, len(values)))
+        for start in range(0, len(numeric), step):
+            block = numeric[start:start + step]
+            chunk = self.frame.iloc[:, [positions[j] for j in block]].to_numpy(np.float64)
+            values[:, block] = chunk
+            problems += self._non_finite(chunk, 0, block, positions)
+        return problems
+
+    def _non_finite(
+        self, chunk: np.ndarray, first_row: int, targets: list[int], positions: list[int]
+    ) -> list[tuple[int, int, str]]:
+        """(row, j, message) for the first non-finite cell of each column of ``chunk`` (rows
+        from ``first_row``, column k is ``targets[k]``) that has one."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(chunk.sum()):  # one cheap pass; the search only when it fails
+                return []
+        bad = ~np.isfinite(chunk)
+        problems = []
+        for k in np.flatnonzero(bad.any(axis=0)):
+            row = first_row + int(np.argmax(bad[:, k]))
+            cell = self.text(self.columns[positions[targets[k]]])[row]
+            problems.append((row, targets[k], f"{show(cell)} is not a finite number."))
+        return problems
+
+    def _parse_text(
+        self, values: np.ndarray, j: int, column: str, missing: list[tuple[int, int]]
+    ) -> list[tuple[int, int, str]]:
+        """Each cell of a text column as Python's float() reads it into ``values[:, j]``; missing
+        cells are NaN and listed in ``missing``; the first bad cell as [(row, j, message)]."""
+        for row, cell in enumerate(self.text(column)):
             if is_missing(cell):
-                parsed.append(math.nan)
+                values[row, j] = math.nan
+                missing.append((row, j))
                 continue
             try:
                 value = float(cell)
             except ValueError:
-                raise DataError(f"{self.where(row, column)}: {cell!r} is not a number.") from None
+                return [(row, j, f"{show(cell)} is not a number.")]
             if not math.isfinite(value):
-                raise DataError(
-                    f"{self.where(row, column)}: {cell!r} is not a finite number."
-                )
-            parsed.append(value)
-        return parsed
+                return [(row, j, f"{show(cell)} is not a finite number.")]
+            values[row, j] = value
+        return []
 
-    def _refuse_missing(self, indices: Sequence[int], columns: Sequence[str]) -> None:
-        found = [
-            (row, column)
-            for row, cells in enumerate(self.rows)
-            for index, column in zip(indices, columns, strict=True)
-            if is_missing(cells[index])
-        ]
-        if not found:
-            return
+    def _refuse_missing(self, found: list[tuple[int, int]], columns: Sequence[str]) -> None:
+        listed = found[:MAX_LISTED]
+        records = self._find_records([row for row, _ in listed])  # one pass for all of them
         named = "; ".join(
-            f"line {self.line_numbers[row]}, column {column!r}"
-            for row, column in found[:MAX_LISTED]
+            f"line {record.line_of_field(self.column_index(columns[j]))}, column "
+            f"{show(columns[j])}" for record, (_, j) in zip(records, listed, strict=True)
         )
         more = f" and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
-        values = "a missing value" if len(found) == 1 else f"{len(found)} missing values"
+        count = "a missing value" if len(found) == 1 else f"{len(found)} missing values"
         raise DataError(
-            f"{self.name} has {values} ({named}{more}); fill them in or drop those rows first."
+            f"{self.name} has {count} ({named}{more}); fill them in or drop those rows first."
         )
-
-
-def read_csv(path: str | os.PathLike[str]) -> Table:
-    """The file at ``path`` as a Table: a header row of unique names, then equally long rows.
-
-    Blank lines are skipped. Raises DataError for an empty file, a file with no data rows, a
-    header with empty or repeated names, a row with too few or too many fields, text that is not
-    UTF-8; FileNotFoundError / IsADirectoryError / PermissionError when it cannot be opened.
-    """
-    name = os.fspath(path)
-    rows: list[list[str]] = []
-    line_numbers: list[int] = []
-    header: list[str] | None = None
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as file:
-            reader = csv.reader(file)
-            for record in reader:
-                if not record or (len(record) == 1 and not record[0].strip()):
-                    continue  # a blank line
-                if header is None:
-                    header = _check_header(name, record, reader.line_num)
-                    continue
-                if len(record) != len(header):
-                    raise DataError(
-                        f"{name}, line {reader.line_num}: {len(record)} fields, but the header "
-                        f"has {len(header)} ({quote_list(header)})."
-                    )
-                rows.append(record)
-                line_numbers.append(reader.line_num)
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"{name} is not UTF-8 text (byte {error.start}: {error.reason}); is it a CSV file?"
-        ) from None
-    except csv.Error as error:
-        raise DataError(f"{name}, line {reader.line_num}: not readable as CSV ({error}).") from None
-    if header is None:
-        raise DataError(f"{name} is empty; expected a header row of column names, then data.")
-    if not rows:
-        raise DataError(f"{name} has a header but no data rows.")
-    return Table(name, header, rows, line_numbers)
-
-
-def _check_header(name: str, record: list[str], line: int) -> list[str]:
-    header = [cell.strip() for cell in record]
-    blank = [position + 1 for position, cell in enumerate(header) if not cell]
-    if blank:
-        raise DataError(
-            f"{name}, line {line}: the header's field {blank[0]} is empty; every column needs "
-            "a name."
-        )
-    repeated = sorted({cell for cell in header if header.count(cell) > 1})
-    if repeated:
-        raise DataError(f"{name}, line {line}: the header repeats {quote_list(repeated)}.")
-    return header
