@@ -80,3 +80,30 @@ def test_saving_a_model_nested_over_the_bound_says_the_bound(tmp_path):
     with pytest.raises(ValueError, match=f"cannot save this model: Sequentials nested more than "
                                          f"{MAX_NESTING} deep"):
         gn.save(model, tmp_path / "deep.safetensors")
+
+
+def test_a_header_of_millions_of_tiny_objects_stops_parsing_at_the_object_bound(monkeypatch):
+    """The architecture's bound is checked after parsing; the parser itself stops at
+    MAX_JSON_OBJECTS, so such a file costs little memory before it is refused."""
+    from glassnet.io import format as file_format
+
+    built = 0
+    real_loads = file_format.json.loads
+
+    def counting_loads(text, **options):
+        hook = options["object_pairs_hook"]
+
+        def counted(pairs):
+            nonlocal built
+            built += 1
+            return hook(pairs)
+
+        return real_loads(text, **{**options, "object_pairs_hook": counted})
+
+    monkeypatch.setattr(file_format.json, "loads", counting_loads)
+    data = _file({"type": "Sequential", "layers": [{"type": "ReLU"}] * 1_000_000})
+    with pytest.raises(gn.ModelFormatError, match=rf"more than {file_format.MAX_JSON_OBJECTS} "
+                                                  "JSON objects"):
+        gn.io.read_bundle(data)
+    # the bound's worth of the document's million, and the two of the header around it
+    assert built == file_format.MAX_JSON_OBJECTS + 1 + 2

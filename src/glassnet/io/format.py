@@ -35,6 +35,7 @@ DOCUMENT_KEY = "glassnet"
 CHECKSUM_KEY = "glassnet.sha256"
 MAX_HEADER_BYTES = 100_000_000  # the safetensors library's own limit
 MAX_DIMENSIONS = 32
+MAX_JSON_OBJECTS = 200_000  # far above what a file of the largest architecture holds
 
 SAFETENSORS_DTYPES: dict[str, np.dtype] = {
     "BOOL": np.dtype(np.bool_),
@@ -125,12 +126,23 @@ def encode_file(tensors: Mapping[str, np.ndarray], document: Mapping[str, Any]) 
 
 # -- reading ------------------------------------------------------------------------------------
 def _strict_json(text: str, what: str) -> Any:
-    """json.loads that refuses NaN/Infinity and duplicate keys, and never recurses unboundedly."""
+    """json.loads that refuses NaN/Infinity and duplicate keys, never recurses unboundedly, and
+    stops at the ``MAX_JSON_OBJECTS``-th object, so a header of millions of tiny objects costs
+    a bounded amount of memory before it is refused."""
+    objects = 0
 
     def no_constants(name: str) -> Any:
         raise ValueError(f"{name} is not valid JSON")
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal objects
+        objects += 1
+        if objects > MAX_JSON_OBJECTS:
+            raise ModelFormatError(
+                f"the {what} holds more than {MAX_JSON_OBJECTS} JSON objects; a glassnet file "
+                f"holds at most {MAX_JSON_OBJECTS} (10,000 layers and their tensors fit well "
+                "within that)."
+            )
         result: dict[str, Any] = {}
         for key, value in pairs:
             if key in result:
@@ -142,6 +154,8 @@ def _strict_json(text: str, what: str) -> Any:
         return json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
     except RecursionError:
         raise ModelFormatError(f"the {what} is nested too deeply to be a glassnet file.") from None
+    except ModelFormatError:
+        raise
     except ValueError as error:
         raise ModelFormatError(f"the {what} is not valid JSON ({error}).") from None
 
