@@ -1,6 +1,6 @@
 """glassnet: a neural-network library on NumPy that shows its work."""
 
-from glassnet import callbacks, functional, io, nn, onnx, optim
+from glassnet import callbacks, fast_paths, functional, io, nn, onnx, optim
 from glassnet._allocator import tune_allocator
 from glassnet.autograd import (
     Function,
@@ -57,6 +57,7 @@ __all__ = [
     "enable_grad",
     "evaluate",
     "explain",
+    "fast_paths",
     "fit",
     "from_numpy",
     "functional",
