@@ -4,7 +4,8 @@ Each measurement is a fresh subprocess, because peak RSS is per process: a basel
 imports numpy, pandas and glassnet.tabular, and a run that also reads the file ("read"), then
 turns every column into a float64 array ("array": DataFrame.to_numpy, Table.numbers). Reported:
 the read's time, and the peak RSS it adds as a multiple of the file's size, medians of
---repeats runs, with glassnet's over pandas' as a ratio. Files: a tall numeric one (1,000,000
+--repeats runs, with glassnet's over pandas' as a ratio. Every child first calls
+gn.tune_allocator(), as the other benchmarks do. Files: a tall numeric one (1,000,000
 rows of 20 columns, about 215 MB) and wide ones (40,000 and 80,000 columns of 5 rows), where a
 reader that is not linear in the number of columns shows it.
     .venv/bin/python bench/csv_read.py [--repeats 3] [--quick] [--json out.json]
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from harness import OtherLoad, format_table, write_json
+from harness import OtherLoad, format_table, tune_allocator_for_this_process, write_json
 
 CONTENDERS = ("pandas", "glassnet")
 STAGES = ("read", "array")
@@ -32,6 +33,7 @@ REPORT = "result="
 def child(contender: str, stage: str, path: str) -> None:
     """Run inside the subprocess: the imports, then (unless the stage is "baseline") one read.
     Prints the seconds the read took and the peak RSS in KiB (Linux reports ru_maxrss so)."""
+    tune_allocator_for_this_process(verbose=False)
     import pandas
 
     from glassnet.tabular import read_csv
@@ -130,10 +132,12 @@ def main() -> None:
     print(f"read_csv: median of {repeats} fresh processes; memory is the peak RSS the read "
           "adds to the imports', as a multiple of the file")
     print(other_load.describe())
+    print("each child first calls gn.tune_allocator(); in the same environment, here it says:")
+    allocator_tuned = tune_allocator_for_this_process(contenders_here=False)
     headers = ["file", "stage", "MiB", "pandas s", "glassnet s", "time ratio",
                "pandas mem/file", "glassnet mem/file", "memory ratio"]
     print(format_table(headers, rows))
-    write_json(arguments.json, {"results": results})
+    write_json(arguments.json, {"results": results, "allocator_tuned": allocator_tuned})
 
 
 if __name__ == "__main__":

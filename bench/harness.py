@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 
 # Idle OpenBLAS workers spin (sched_yield) for 2**28 cycles, ~0.13 s at 2.1 GHz, before they
-# sleep; measured here, torch trained ~40% slower when started 0.02 s after numpy_fused. Waiting
-# this long before each timed run keeps one library's idle threads off the next one's cores.
+# sleep, and a library started meanwhile shares its cores with them. Waiting this long before
+# each timed run keeps one library's idle threads off the next one's cores.
 SETTLE_SECONDS = 0.2
-# Other processes (tests run by other sessions, say) may keep at most this many cores busy
+# Other processes (a test suite running meanwhile, say) may keep at most this many cores busy
 # during a kept round; a busier round is redone, up to MAX_ROUNDS_FACTOR times the rounds.
 QUIET_CORES = 0.25
 MAX_ROUNDS_FACTOR = 2
@@ -41,6 +41,7 @@ def interleaved_rates(
     prepare: dict[str, Callable[[], None]] | None = None,
     warmup_rounds: int = 1,
     seed: int = 0,
+    collect_garbage: bool = True,
 ) -> Rounds:
     """Samples per second of each run, per round; every round runs each once, in a new order.
 
@@ -50,9 +51,12 @@ def interleaved_rates(
     would always land on the same contender.
 
     Each run() does a fixed amount of work and returns the samples it processed; prepare[name]()
-    runs untimed just before it. Warm-up rounds are dropped; so is a round during which other
-    processes kept more than QUIET_CORES cores busy, while MAX_ROUNDS_FACTOR * rounds attempts
-    leave room to redo it (after that, noisy rounds are kept and the IQR shows it).
+    runs untimed just before it, then (with ``collect_garbage``) ``gc.collect()``, so that the
+    previous run's garbage is collected on no one's clock. A full collection walks every object
+    of the process: a caller whose heap is not the bench's own (a test inside a large suite)
+    turns it off. Warm-up rounds are dropped; so is a round during which other processes kept
+    more than QUIET_CORES cores busy, while MAX_ROUNDS_FACTOR * rounds attempts leave room to
+    redo it (after that, noisy rounds are kept and the IQR shows it).
     """
     names = list(runs)
     rates: dict[str, list[float]] = {name: [] for name in names}
@@ -67,7 +71,8 @@ def interleaved_rates(
         for name in order:
             if prepare:
                 prepare[name]()
-            gc.collect()  # the previous run's garbage is collected on no one's clock
+            if collect_garbage:
+                gc.collect()
             time.sleep(SETTLE_SECONDS)
             start = time.perf_counter()
             samples = runs[name]()
@@ -82,6 +87,27 @@ def interleaved_rates(
             rates[name].append(rate)
         kept += 1
     return Rounds(rates, redone)
+
+
+def tune_allocator_for_this_process(verbose: bool = True, contenders_here: bool = True) -> bool:
+    """``gn.tune_allocator()`` for this process, to be called before any contender allocates.
+
+    glassnet leaves malloc as it is unless asked; a training script that owns its process would
+    ask (see the function's docstring), so each bench process that runs contenders does, once,
+    at its start. The thresholds are process-wide: every contender of the process, peers
+    included, runs with them alike. Returns whether they were raised; ``verbose`` prints what
+    was done, or why not, and (``contenders_here``) that it holds for every contender here.
+    """
+    try:
+        import glassnet
+    except ImportError as error:  # the peers still run, with glibc's defaults
+        if verbose:
+            print(f"malloc: glibc's defaults (glassnet cannot be imported: {error})")
+        return False
+    tuned = glassnet.tune_allocator(verbose=verbose)
+    if verbose and contenders_here:
+        print("  (process-wide: every contender of this process, peers included, runs with it)")
+    return tuned
 
 
 class OtherLoad:
@@ -168,9 +194,9 @@ def ratio_interval(
     """Bootstrap interval of the median per-round ratio numerator[i] / denominator[i].
 
     Why per round: the machine's speed drifts over seconds, and the contenders of one round run
-    seconds apart, so a slow spell slows both (measured here: their rounds correlate at
-    0.2-0.6). The round's ratio cancels what they share; a ratio of medians taken over all
-    rounds keeps it in its interval.
+    seconds apart, so a slow spell slows both (their rounds correlate). The round's ratio
+    cancels what they share; a ratio of medians taken over all rounds keeps it in its
+    interval.
     """
     top, bottom = _paired(numerator, denominator)
     draws = np.random.default_rng(seed).integers(0, top.size, size=(resamples, top.size))

@@ -1,9 +1,10 @@
 """Instructions per update of the tiny 2-2-1 network, counted by valgrind (deterministic).
 
-Wall-clock times of a 4,000-step run move by ±30 % on a shared machine; instruction counts do
-not. Each contender runs under `valgrind --tool=callgrind` twice, with 0 and with STEPS updates
-after the same warm-up, and the difference divided by STEPS is the cost of one update (import,
-set-up and warm-up cancel out). Needs valgrind (`apt install valgrind`); takes about a minute.
+Wall-clock times of a short run move with whatever else the machine does; instruction counts
+do not. Each contender runs under `valgrind --tool=callgrind` twice, with 0 and with STEPS
+updates after the same warm-up, and the difference divided by STEPS is the cost of one update
+(import, set-up and warm-up cancel out). Each child process first calls gn.tune_allocator(), as
+the timed benchmarks do. Needs valgrind (`apt install valgrind`); takes about a minute.
     .venv/bin/python bench/instructions.py [--steps 2000] [--contenders glassnet micrograd]
 """
 
@@ -17,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness import format_table
+from harness import format_table, tune_allocator_for_this_process
 
 HERE = Path(__file__).resolve().parent
 WARM_UP = 100
@@ -25,6 +26,8 @@ WARM_UP = 100
 CHILD = """
 import sys
 sys.path.insert(0, {here!r})
+from harness import tune_allocator_for_this_process
+tune_allocator_for_this_process(verbose=False)
 from peers import find
 from peers_tiny import make_tiny_data
 runner = find("tiny", sys.argv[1]).make(make_tiny_data())
@@ -63,6 +66,8 @@ def main() -> None:
     ]
     print(f"Tiny network 2-2-1: instructions per update (callgrind, {arguments.steps} updates "
           f"after {WARM_UP} warm-up, OPENBLAS_NUM_THREADS=1)")  # fmt: skip
+    print("each child first calls gn.tune_allocator(); in the same environment, here it says:")
+    tune_allocator_for_this_process(contenders_here=False)
     print(format_table(["contender", "instructions/update", "vs micrograd"], rows))
 
 

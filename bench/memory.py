@@ -2,8 +2,9 @@
 
 Each measurement is a fresh subprocess: a baseline that only imports the contender's
 libraries and makes the data, and a run that also builds the model and does one pass over
-the data (64 training steps of 128, or 8 forward batches of 1024). Reported: peak RSS of the
-run minus peak RSS of the baseline, median of --repeats pairs.
+the data (64 training steps of 128, or 8 forward batches of 1024). Every child, baseline and
+run of every contender alike, first calls gn.tune_allocator(), as the timed benchmarks do.
+Reported: peak RSS of the run minus peak RSS of the baseline, median of --repeats pairs.
     .venv/bin/python bench/memory.py [--repeats 3] [--quick] [--json out.json]
 """
 
@@ -18,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness import OtherLoad, format_table, write_json
+from harness import OtherLoad, format_table, tune_allocator_for_this_process, write_json
 from peers import INFER_BATCH, all_contenders, find, glassnet_status, make_mlp_data
 
 GNU_TIME = Path("/usr/bin/time")
@@ -28,6 +29,7 @@ SELF_REPORT = "peak_rss_kib="
 
 def child(kind: str, name: str, mode: str) -> None:
     """Run inside the subprocess: imports and data, then (mode "run") one pass."""
+    tune_allocator_for_this_process(verbose=False)
     contender = find(kind, name)
     for module in contender.modules:
         importlib.import_module(module)
@@ -87,9 +89,12 @@ def main() -> None:
           f"(8192 x 784), measured with {how}; median of {repeats}")  # fmt: skip
     print(other_load.describe())
     print(glassnet_status())
+    print("each child first calls gn.tune_allocator(); in the same environment, here it says:")
+    allocator_tuned = tune_allocator_for_this_process(contenders_here=False)
     headers = ["kind", "contender", "baseline MiB", "run MiB", "added MiB", "added / data"]
     print(format_table(headers, rows))
-    write_json(arguments.json, {"data_mib": data_mib, "peak_rss": results, "method": how})
+    write_json(arguments.json, {"data_mib": data_mib, "peak_rss": results, "method": how,
+                                "allocator_tuned": allocator_tuned})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """MLP training and inference speed: the peers (and glassnet, once registered) side by side.
 
 Runs every contender in one process, once per round in a shuffled order, and reports medians.
+The process first calls gn.tune_allocator() (see harness.tune_allocator_for_this_process), so
+every contender, the peers too, runs with the same raised glibc malloc thresholds.
     .venv/bin/python bench/mlp.py [--rounds 41] [--steps 64] [--quick] [--json out.json]
 """
 
@@ -25,6 +27,7 @@ from harness import (
     ratio_target,
     spread_percent,
     targets_table,
+    tune_allocator_for_this_process,
     write_json,
 )
 from peers import LAYER_SIZES, MLPData, all_contenders, make_mlp_data
@@ -32,7 +35,7 @@ from peers import LAYER_SIZES, MLPData, all_contenders, make_mlp_data
 # reference contenders for the two ratio columns, per kind
 REFERENCES = {"train": ("numpy_fused", "torch_eager"), "infer": ("numpy", "torch"),
               "latency": ("numpy", "torch")}  # fmt: skip
-# issue 5's bars: (kind, contender, reference, bar); speed ratios at least, latency at most
+# glassnet's bars: (kind, contender, reference, bar); speed ratios at least, latency at most
 SPEED_TARGETS = [("train", "glassnet", "numpy_fused", 0.9),
                  ("train", "glassnet_fit", "numpy_fused", 0.9),
                  ("infer", "glassnet", "numpy", 0.95)]  # fmt: skip
@@ -129,7 +132,7 @@ def latency_table(rounds: Rounds) -> str:
 
 
 def glassnet_targets(results: dict[str, Rounds]) -> list[Target]:
-    """Issue 5's bars with their bootstrap intervals, for the contenders that ran."""
+    """glassnet's bars with their bootstrap intervals, for the contenders that ran."""
     targets = []
     for kind, name, reference, bar in SPEED_TARGETS:
         rates = results[kind].rates
@@ -147,11 +150,12 @@ def glassnet_targets(results: dict[str, Rounds]) -> list[Target]:
 
 def main() -> None:
     arguments = parse_arguments()
+    print("MLP 784-256-128-10 ReLU, softmax cross-entropy, SGD lr 0.1, batch 128, float32")
+    allocator_tuned = tune_allocator_for_this_process()  # before anything is allocated
     other_load = OtherLoad()
     data = make_mlp_data(arguments.samples)
     agreement = check_agreement(data)  # also imports every library before BLAS is described
     peak = gemm_peak_flops()
-    print("MLP 784-256-128-10 ReLU, softmax cross-entropy, SGD lr 0.1, batch 128, float32")
     print(f"data: {data.n_samples} random MNIST-shaped samples; {arguments.rounds} rounds after "
           "1 warm-up, interleaved, median; IQR = spread of the rounds; a round during which "
           f"other processes kept > {QUIET_CORES} cores busy is redone")  # fmt: skip
@@ -164,7 +168,7 @@ def main() -> None:
     print(peers.glassnet_status())
     sys.stdout.flush()
 
-    # four passes over the data per round (~0.1 s): a 30 ms round was mostly timer noise
+    # four passes over the data per round, so that a round lasts long beside timer noise
     infer_batches = INFER_PASSES * data.n_samples // peers.INFER_BATCH
     results = {
         "train": measure_kind("train", data, arguments.steps, arguments.rounds),
@@ -187,6 +191,7 @@ def main() -> None:
         print(targets_table(targets))
     write_json(arguments.json, {
         "openblas_environment": openblas_environment(), "blas": blas_lines(),
+        "allocator_tuned": allocator_tuned,
         "gemm_peak_flops": peak, "agreement": agreement, "other_load_cores": other_load.cores(),
         "samples_per_second": {kind: {name: {"median": statistics.median(values),
                                              "rounds": values}

@@ -15,8 +15,10 @@ fwd+bwd against numpy (as defined) and against numpy+grad (the part that is book
 arithmetic). Runs in a few seconds: ``python bench/overhead.py``.
 
 At 32768 float32 elements each array is 128 KiB, glibc's default mmap threshold: every array the
-graph keeps alive is a fresh mmap whose pages fault in on first touch, which costs more than the
-arithmetic (MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000 removes it).
+graph keeps alive is then a fresh mmap whose pages fault in on first touch, which costs more than
+the arithmetic. So the script first calls ``gn.tune_allocator()``, which raises the threshold for
+the whole process (NumPy's runs as well as glassnet's); ``--default-malloc`` leaves glibc's
+defaults, to see what that costs.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from harness import tune_allocator_for_this_process
 
 import glassnet as gn
 
@@ -157,8 +160,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="repetitions; the median is kept")
     parser.add_argument("--seconds", type=float, default=0.02, help="time of one repetition")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="do not call gn.tune_allocator(): glibc's default thresholds")
     args = parser.parse_args()
     dtype = np.dtype(args.dtype).type
+    if args.default_malloc:
+        print("malloc: glibc's default thresholds (--default-malloc)")
+    else:
+        tune_allocator_for_this_process()
 
     check_same_computation(np.random.default_rng(1).uniform(-1.0, 1.0, 64))
     started = time.perf_counter()

@@ -5,8 +5,8 @@ momentum), batch 128, float32, on MNIST-shaped synthetic data (see `make_mlp_dat
 Workload "tiny": the tutorial's 2-2-1 sigmoid network, MSE, one SGD update per sample
 (see `peers_tiny.py`).
 
-Interface of a contender (also for `bench/glassnet_contenders.py`, which the lead writes)
--------------------------------------------------------------------------------------------
+Interface of a contender (also for `bench/glassnet_contenders.py`)
+------------------------------------------------------------------
 That module defines a module-level list ``CONTENDERS: list[Contender]``; `all_contenders()`
 appends it to the peers when the file exists. A `Contender` holds
 

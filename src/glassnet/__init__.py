@@ -37,8 +37,6 @@ from glassnet.training import evaluate, fit, predict
 
 __version__ = "0.1.0"
 
-tune_allocator()
-
 __all__ = [
     "DTypeError",
     "Explanation",
@@ -78,5 +76,6 @@ __all__ = [
     "set_grad_enabled",
     "stack",
     "tensor",
+    "tune_allocator",
     "where",
 ]
