@@ -6,8 +6,16 @@ import math
 
 import numpy as np
 
-from glassnet.autograd import Function, Tensor, input_tensor
-from glassnet.autograd.ops_unary import LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from glassnet.autograd import (
+    Function,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softplus,
+    Tanh,
+    Tensor,
+    input_tensor,
+)
 from glassnet.functional.special import normal_cdf, normal_pdf
 
 
@@ -27,6 +35,7 @@ def sigmoid(x: Tensor) -> Tensor:
 
 
 def tanh(x: Tensor) -> Tensor:
+    """(eˣ − e⁻ˣ) / (eˣ + e⁻ˣ), in (−1, 1)."""
     return Tanh().apply(input_tensor(x))
 
 

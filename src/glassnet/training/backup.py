@@ -66,6 +66,32 @@ class BackupAndRestore(Callback):
 
     The folder is locked for the run: another run using it at the same time (another process,
     or another thread) gets ``glassnet.io.FolderInUseError`` naming the holder.
+
+    Example:
+    >>> import os, tempfile
+    >>> X = np.random.default_rng(0).normal(size=(100, 1))
+    >>> workspace = tempfile.TemporaryDirectory()
+    >>> folder = os.path.join(workspace.name, "backup")
+    >>> model = gn.nn.Linear(1, 1)
+    >>> optimizer = gn.optim.SGD(model.parameters(), lr=0.1)
+    >>> class PowerCut(gn.callbacks.Callback):  # stands in for a crash in the third epoch
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         if epoch == 2:
+    ...             raise RuntimeError("power cut")
+    >>> def train(*callbacks):
+    ...     backup = gn.callbacks.BackupAndRestore(folder)
+    ...     return gn.fit(model, X, 3 * X, loss="mse", optimizer=optimizer, epochs=5,
+    ...                   callbacks=[*callbacks, backup], verbose=0)
+    >>> train(PowerCut())
+    Traceback (most recent call last):
+    ...
+    RuntimeError: power cut
+    >>> history = train()  # goes on after the last epoch backed up, the second
+    >>> history.epoch
+    [0, 1, 2, 3, 4]
+    >>> os.path.exists(folder)  # the backup is deleted once fit completes
+    False
+    >>> workspace.cleanup()
     """
 
     def __init__(

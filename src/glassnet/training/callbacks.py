@@ -47,6 +47,21 @@ class EarlyStopping(Monitoring):
     that also beat the baseline. With ``restore_best_weights``, the model gets back the weights
     of its best epoch when training ends (Keras 3: whether or not training stopped early).
     Epochs before ``start_from_epoch`` are not monitored.
+
+    Example:
+    >>> _ = gn.manual_seed(0)
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(100, 1))
+    >>> y = 3 * X[:, 0] + 0.1 * rng.normal(size=100)
+    >>> model = gn.nn.Linear(1, 1)
+    >>> stop = gn.callbacks.EarlyStopping(monitor="val_loss", patience=3, min_delta=1e-4,
+    ...                                   restore_best_weights=True)
+    >>> optimizer = gn.optim.SGD(model.parameters(), lr=0.1)
+    >>> history = gn.fit(model, X, y, loss="mse", optimizer=optimizer, epochs=100,
+    ...                  validation_split=0.2, callbacks=[stop], verbose=0)
+    >>> epochs_run = len(history.history["loss"])
+    >>> epochs_run < 100, epochs_run == stop.best_epoch + 1 + stop.patience
+    (True, True)
     """
 
     def __init__(
@@ -147,6 +162,20 @@ class ModelCheckpoint(Monitoring):
     (1-based) and the logs: ``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``. With
     ``save_best_only`` a file is only written when ``monitor`` improved. Every write is atomic
     and checksummed (see ``glassnet.io``): an interrupted write leaves the previous file intact.
+
+    Example:
+    >>> import os, tempfile
+    >>> X = np.random.default_rng(0).normal(size=(100, 1))
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(folder.name, "best.safetensors")
+    >>> model = gn.nn.Linear(1, 1)
+    >>> save_best = gn.callbacks.ModelCheckpoint(path, monitor="val_loss", save_best_only=True)
+    >>> history = gn.fit(model, X, 3 * X, loss="mse", optimizer=gn.optim.SGD(model.parameters(),
+    ...                  lr=0.1), epochs=5, validation_split=0.2, callbacks=[save_best], verbose=0)
+    >>> gn.io.load_bundle(path).metadata["epoch"] == 1 + int(np.argmin(history.history["val_loss"]))
+    True
+    >>> best = gn.load(path)  # the model as it was at the end of that epoch
+    >>> folder.cleanup()
     """
 
     def __init__(
@@ -203,6 +232,23 @@ class LearningRateScheduler(Callback):
     epoch, epoch 0-based, as Keras), or a glassnet ``lr_scheduler`` object, stepped after each
     epoch; a ``ReduceLROnPlateau`` is stepped with the ``monitor``ed value. The epoch logs get
     "learning_rate".
+
+    Example:
+    >>> X = np.random.default_rng(0).normal(size=(100, 1))
+    >>> model = gn.nn.Linear(1, 1)
+    >>> halve = gn.callbacks.LearningRateScheduler(lambda epoch, lr: lr / 2 if epoch > 0 else lr)
+    >>> history = gn.fit(model, X, 3 * X, loss="mse", optimizer=gn.optim.SGD(model.parameters(),
+    ...                  lr=0.4), epochs=4, callbacks=[halve], verbose=0)
+    >>> history.history["learning_rate"]
+    [0.4, 0.2, 0.1, 0.05]
+    >>> optimizer = gn.optim.SGD(model.parameters(), lr=0.4)
+    >>> every_2 = gn.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
+    >>> history = gn.fit(model, X, 3 * X, loss="mse", optimizer=optimizer, epochs=4,
+    ...                  callbacks=[gn.callbacks.LearningRateScheduler(every_2)], verbose=0)
+    >>> history.history["learning_rate"]  # the rate each epoch trained with
+    [0.4, 0.4, 0.2, 0.2]
+    >>> optimizer.param_groups[0]["lr"]  # halved again after the 4th epoch, for the next
+    0.1
     """
 
     def __init__(self, schedule: Any, monitor: str = "val_loss", verbose: int = 0) -> None:
@@ -247,6 +293,8 @@ class LearningRateScheduler(Callback):
                   f"{learning_rate}.")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if logs is not None:  # the rate this epoch trained with, before a scheduler moves it
+            logs["learning_rate"] = float(self._groups()[0]["lr"])
         if self.scheduler is not None:
             if self._needs_metric:
                 value = self._monitoring.monitored_value(logs, epoch)
@@ -254,8 +302,6 @@ class LearningRateScheduler(Callback):
                     self.scheduler.step(value)
             else:
                 self.scheduler.step()
-        if logs is not None:
-            logs["learning_rate"] = float(self._groups()[0]["lr"])
 
     def get_state(self) -> dict[str, Any] | None:
         # A schedule function keeps no state: the lr it set lives in the optimizer's state.
@@ -273,6 +319,20 @@ class CSVLogger(Callback):
     disk as the epoch ends, so the log survives an interrupted run. When ``BackupAndRestore``
     resumes a run, the file is put back as it was at the backup (rows of epochs about to run
     again are dropped), so it ends as an uninterrupted run's would.
+
+    Example:
+    >>> import os, tempfile
+    >>> X = np.random.default_rng(0).normal(size=(100, 1))
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(folder.name, "log.csv")
+    >>> model = gn.nn.Linear(1, 1)
+    >>> history = gn.fit(model, X, 3 * X, loss="mse", optimizer=gn.optim.SGD(model.parameters(),
+    ...                  lr=0.1), epochs=3, callbacks=[gn.callbacks.CSVLogger(path)], verbose=0)
+    >>> with open(path) as file:
+    ...     rows = file.read().splitlines()
+    >>> rows[0], len(rows)  # the header, then one row per epoch
+    ('epoch,loss', 4)
+    >>> folder.cleanup()
     """
 
     def __init__(

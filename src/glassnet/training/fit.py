@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd.function import detached
+from glassnet.autograd import detached
 from glassnet.errors import TrainingDiverged
 from glassnet.random import default_generator
 from glassnet.training.backup import BackupAndRestore
@@ -79,6 +79,19 @@ def fit(
 
     Every argument is checked before anything changes, and so is the optimizer: it must hold
     every parameter of the model that requires a gradient (freeze the ones to keep fixed).
+
+    Example:
+    >>> _ = gn.manual_seed(0)
+    >>> X = np.random.default_rng(0).normal(size=(200, 2))
+    >>> y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)  # 1 where the signs agree: not linear
+    >>> model = gn.nn.Sequential(gn.nn.Linear(2, 16), gn.nn.Tanh(), gn.nn.Linear(16, 2))
+    >>> optimizer = gn.optim.Adam(model.parameters(), lr=0.05)
+    >>> history = gn.fit(model, X, y, loss="cross_entropy", optimizer=optimizer, epochs=40,
+    ...                  batch_size=32, metrics=["accuracy"], validation_split=0.2, verbose=0)
+    >>> sorted(history.history)
+    ['accuracy', 'loss', 'val_accuracy', 'val_loss']
+    >>> history.history["val_accuracy"][-1] > 0.9
+    True
     """
     epochs = check_positive_int(epochs, "epochs", allow_zero=True)
     batch_size = check_positive_int(batch_size, "batch_size")
