@@ -93,7 +93,8 @@ def test_no_contender_always_runs_right_after_the_same_one(monkeypatch):
         return runner
 
     names = ["a", "b", "c", "d"]
-    result = interleaved_rates({name: run(name) for name in names}, rounds=24, warmup_rounds=0)
+    result = interleaved_rates({name: run(name) for name in names}, rounds=24, warmup_rounds=0,
+                               collect_garbage=False)  # a full collection walks the suite's heap
     assert all(len(result.rates[name]) == 24 for name in names)
     rounds = [calls[i : i + 4] for i in range(0, len(calls), 4)]
     assert all(sorted(order) == names for order in rounds)  # each once per round
@@ -101,3 +102,26 @@ def test_no_contender_always_runs_right_after_the_same_one(monkeypatch):
                 for name in names}  # fmt: skip
     assert all(followed[name] == set(names) - {name} for name in names)
     assert {order[0] for order in rounds} == set(names)
+
+
+@pytest.mark.parametrize("collect_garbage, collections", [(True, 3 * 2), (False, 0)])
+def test_garbage_is_collected_before_each_timed_run_unless_turned_off(
+    monkeypatch, collect_garbage, collections
+):
+    monkeypatch.setattr(harness, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(harness, "OtherLoad", QuietMachine)
+    events = []
+    monkeypatch.setattr(harness.gc, "collect", lambda: events.append("collect"))
+
+    def run(name):
+        def runner():
+            events.append(name)
+            return 1
+
+        return runner
+
+    interleaved_rates({name: run(name) for name in "ab"}, rounds=2, warmup_rounds=1,
+                      collect_garbage=collect_garbage)  # fmt: skip
+    assert events.count("collect") == collections  # 3 rounds (1 warm-up) x 2 runs
+    if collect_garbage:  # right before each run, so its garbage is not on the next one's clock
+        assert events[0::2] == ["collect"] * collections

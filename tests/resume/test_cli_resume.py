@@ -45,8 +45,11 @@ def run(arguments) -> subprocess.CompletedProcess:
 
 def interrupt_after(arguments, epoch: int, signal_number: int) -> subprocess.CompletedProcess:
     """Start the command, send ``signal_number`` once it printed the line of ``epoch``."""
+    # Ctrl-C's default action in the child, even where pytest itself runs with SIGINT ignored
+    # (started in the background by a shell without job control)
     child = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=ENVIRONMENT)
+                             text=True, env=ENVIRONMENT,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines = []
     for line in child.stdout:
         lines.append(line)
