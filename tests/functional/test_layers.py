@@ -1,10 +1,13 @@
 """linear (weight of shape (out, in)) and dropout (inverted, seeded by gn.manual_seed)."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
 import glassnet as gn
 import glassnet.functional as F
+from glassnet.functional.linear_ops import FastLinearOp, LinearOp
 
 
 def leaf(values):
@@ -46,77 +49,82 @@ def test_linear_gradient_formulas(batch, rng):
     assert not np.shares_memory(bias.grad, grad) and not np.shares_memory(weight.grad, grad)
 
 
-@pytest.mark.parametrize(
-    "batch, in_features, out_features",
-    [
-        pytest.param(600, 300, 2, id="large-input-gradient"),  # x and its gradient: 180k
-        pytest.param(2, 600, 300, id="large-weight-gradient"),  # weight gradient: 180k
-        pytest.param(1, 600, 300, id="large-outer-product"),  # batch of one: k = 1
-        pytest.param(600, 1, 300, id="large-output-from-one-feature"),  # forward with k = 1
-        # no more rows than columns: output and input gradient laid out feature-major
-        pytest.param(200, 300, 400, id="large-feature-major"),
-        pytest.param(200, 1, 400, id="large-feature-major-from-one-feature"),
-    ],
-)
-def test_linear_large_products_match_the_small_path(
-    batch, in_features, out_features, monkeypatch
-):
-    # results of _MATMUL_FROM elements and more go through np.matmul instead of ndarray.dot
-    from glassnet.functional import layers
-
-    results = (batch * out_features, batch * in_features, out_features * in_features)
-    assert max(results) >= layers._MATMUL_FROM
-
-    def values_and_gradients():
-        rng = np.random.default_rng(7)
-        x = leaf(rng.normal(size=(batch, in_features)))
-        weight = leaf(rng.normal(size=(out_features, in_features)))
-        bias = leaf(rng.normal(size=out_features))
-        out = F.linear(x, weight, bias)
-        out.backward(rng.normal(size=out.shape))
-        return [out.data, x.grad, weight.grad, bias.grad]
-
-    large_path = values_and_gradients()
-    monkeypatch.setattr(layers, "_MATMUL_FROM", 1 << 62)  # every product through ndarray.dot
-    small_path = values_and_gradients()
-    for large, small in zip(large_path, small_path, strict=True):
-        np.testing.assert_allclose(large, small, rtol=1e-12, atol=1e-12)
+SHAPES = [
+    pytest.param((5, 3), (4, 3), id="small"),
+    pytest.param((1, 300), (200, 300), id="one-row"),
+    pytest.param((600, 300), (2, 300), id="large-input-gradient"),
+    pytest.param((2, 600), (300, 600), id="large-weight-gradient"),
+    pytest.param((1, 600), (300, 600), id="large-outer-product"),  # batch of one: k = 1 in ∂W
+    pytest.param((600, 1), (300, 1), id="large-output-from-one-feature"),  # k = 1 forward
+    pytest.param((200, 300), (400, 300), id="wide"),
+    pytest.param((2, 50, 30), (40, 30), id="extra-batch-axis"),
+    pytest.param((30,), (40, 30), id="one-sample"),
+]
 
 
-def test_linear_lays_large_results_out_along_their_shorter_side(rng):
-    # (N, out) with N <= out is computed as the transpose of a row-major (out, N) product; the
-    # weight gradient keeps the weight's row-major layout, which optimizers read flat
-    x = leaf(rng.normal(size=(128, 300)))
-    wide = leaf(rng.normal(size=(256, 300)))
-    narrow = leaf(rng.normal(size=(64, 256)))
-    hidden = F.linear(x, wide)
-    out = F.linear(hidden, narrow)
-    assert hidden.data.flags.f_contiguous and not hidden.data.flags.c_contiguous
-    assert out.data.flags.c_contiguous  # 128 rows > 64 columns
-    out.sum().backward()
-    assert wide.grad.flags.c_contiguous and narrow.grad.flags.c_contiguous
-    expected_hidden = x.data @ wide.data.T
-    np.testing.assert_allclose(hidden.data, expected_hidden, rtol=1e-12, atol=1e-10)
-    ones = np.ones((128, 64))
-    np.testing.assert_allclose(narrow.grad, ones.T @ expected_hidden, rtol=1e-12, atol=1e-9)
-    np.testing.assert_allclose(wide.grad, (ones @ narrow.data).T @ x.data, rtol=1e-12, atol=1e-9)
-    np.testing.assert_allclose(x.grad, ones @ narrow.data @ wide.data, rtol=1e-12, atol=1e-9)
+def _linear_values_and_gradients(x_shape, weight_shape, dtype, with_bias=True):
+    rng = np.random.default_rng(7)
+    x = gn.tensor(rng.normal(size=x_shape), requires_grad=True, dtype=dtype)
+    weight = gn.tensor(rng.normal(size=weight_shape), requires_grad=True, dtype=dtype)
+    bias = gn.tensor(rng.normal(size=weight_shape[0]), requires_grad=True, dtype=dtype)
+    out = F.linear(x, weight, bias if with_bias else None)
+    grad = rng.normal(size=out.shape).astype(dtype)
+    out.backward(grad)
+    return out, grad, [out.data, x.grad, weight.grad] + ([bias.grad] if with_bias else [])
 
 
-@pytest.mark.parametrize("order", ["C", "F"])
-def test_linear_input_gradient_is_laid_out_like_the_input(order, rng):
-    # then an elementwise op before the layer sees its value and its gradient in one layout
-    from glassnet.functional import layers
+@pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "no-bias"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, weight_shape", SHAPES)
+def test_the_fast_linear_op_computes_what_the_reference_computes(x_shape, weight_shape, dtype,
+                                                                 with_bias):  # fmt: skip
+    fast_out, grad, fast = _linear_values_and_gradients(x_shape, weight_shape, dtype, with_bias)
+    with gn.fast_paths.disabled():
+        reference_out, _, reference = _linear_values_and_gradients(x_shape, weight_shape, dtype,
+                                                                   with_bias)  # fmt: skip
+    assert type(fast_out._ctx) is FastLinearOp and type(reference_out._ctx) is LinearOp
+    # the products and the bias add: the same bits
+    for fast_array, reference_array in zip(fast[:3], reference[:3], strict=True):
+        np.testing.assert_array_equal(fast_array, reference_array)
+        assert fast_array.dtype == dtype
+    if with_bias:  # ∂b, ones·g against g.sum(axis=0): both within N·ε·Σ|g| of the exact sum
+        grad_rows = np.abs(grad.reshape(-1, grad.shape[-1]).astype(np.float64))
+        bound = 2 * len(grad_rows) * np.finfo(dtype).eps * grad_rows.sum(axis=0)
+        assert np.all(np.abs(fast[3] - reference[3]) <= bound)
+        assert fast[3].dtype == dtype
 
-    x = np.asarray(rng.normal(size=(200, 300)), order=order)
-    weight, grad = rng.normal(size=(400, 300)), rng.normal(size=(200, 400))
-    op = layers.Linear()
-    op.needs_input_grad = (True, True)
-    op.forward(x, weight)
-    grad_x, grad_weight = op.backward(grad)
-    assert grad_x.flags[f"{order}_CONTIGUOUS"] and grad_weight.flags.c_contiguous
-    np.testing.assert_allclose(grad_x, grad @ weight, rtol=1e-12, atol=1e-10)
-    np.testing.assert_allclose(grad_weight, grad.T @ x, rtol=1e-12, atol=1e-10)
+
+def test_the_switch_is_read_at_every_call():
+    weight = gn.tensor(np.ones((2, 3)), requires_grad=True)
+    x = gn.tensor(np.ones((4, 3)))
+    assert type(F.linear(x, weight)._ctx) is FastLinearOp
+    with gn.fast_paths.disabled():
+        assert type(F.linear(x, weight)._ctx) is LinearOp
+    assert type(F.linear(x, weight)._ctx) is FastLinearOp
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "reference"])
+def test_linear_computes_the_same_whatever_the_layout_of_its_input(fast, rng):
+    values = rng.normal(size=(200, 300))
+    weight = rng.normal(size=(400, 300))
+    grad = rng.normal(size=(200, 400))
+    results = []
+    with contextlib.nullcontext() if fast else gn.fast_paths.disabled():
+        for layout in (np.ascontiguousarray(values), np.asfortranarray(values)):
+            x, w = leaf(layout), leaf(weight)
+            out = F.linear(x, w)
+            out.backward(grad)
+            results.append([out.data, x.grad, w.grad])
+    for row_major, column_major in zip(*results, strict=True):
+        np.testing.assert_allclose(column_major, row_major, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(results[0][0], values @ weight.T, rtol=1e-12, atol=1e-10)
+
+
+def test_the_op_is_named_for_the_function_not_the_layer():
+    out = F.linear(gn.tensor(np.ones((2, 3)), requires_grad=True), gn.tensor(np.ones((4, 3))))
+    assert out._ctx.label == "linear"
+    assert "grad_fn=linear" in repr(out)
+    assert FastLinearOp.__name__ != "Linear" and LinearOp.__name__ != "Linear"
 
 
 def test_linear_with_a_constant_input_only_differentiates_the_parameters(rng):
@@ -166,18 +174,24 @@ def test_dropout_scales_the_survivors_by_one_over_keep(p):
     np.testing.assert_allclose(x.grad, kept / (1 - p))  # the same mask as the forward pass
 
 
-def test_dropout_on_a_feature_major_batch_draws_its_mask_in_that_layout(rng):
-    # a mask in the other layout would make every product with it a strided, 5x slower pass
-    x = gn.tensor(np.asfortranarray(rng.normal(size=(300, 200))), requires_grad=True,
-                  dtype=np.float64)  # fmt: skip
-    gn.manual_seed(4)
-    out = F.dropout(x, p=0.25)
-    assert out.data.flags.f_contiguous
-    kept = out.data != 0
-    np.testing.assert_allclose(out.data[kept], x.data[kept] / 0.75)
+def test_dropout_draws_the_same_mask_whatever_the_layout_of_its_input(rng):
+    # the mask depends on the seed and the shape alone, so a run is reproducible whatever
+    # layout an earlier op handed over
+    values = rng.normal(size=(300, 200)) + 5.0  # no zeros of its own
+    outputs, gradients = [], []
+    for layout in (np.ascontiguousarray(values), np.asfortranarray(values)):
+        x = gn.tensor(layout, requires_grad=True, dtype=np.float64)
+        gn.manual_seed(4)
+        out = F.dropout(x, p=0.25)
+        out.sum().backward()
+        outputs.append(out.data)
+        gradients.append(x.grad)
+    np.testing.assert_array_equal(outputs[0], outputs[1])
+    np.testing.assert_array_equal(gradients[0], gradients[1])
+    kept = outputs[0] != 0
+    np.testing.assert_allclose(outputs[0][kept], values[kept] / 0.75)
     assert abs(1 - kept.mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / kept.size)
-    out.sum().backward()
-    np.testing.assert_allclose(x.grad, kept / 0.75)
+    np.testing.assert_allclose(gradients[0], kept / 0.75)
 
 
 def test_dropout_preserves_the_mean():

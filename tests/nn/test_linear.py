@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+import glassnet.nn.linear as linear_module
 from glassnet import nn
+from glassnet.functional.linear_ops import FastLinearOp, LinearOp, make_linear_op
 
 
 def test_layout_and_forward_match_numpy(rng):
@@ -94,3 +96,24 @@ def test_reset_parameters_redraws():
 def test_identity_returns_its_input_and_ignores_arguments():
     x = gn.tensor([[1.0, 2.0]])
     assert nn.Identity(54, unused="yes")(x) is x
+
+
+@pytest.mark.parametrize("rows", [1, 1024])
+def test_inference_without_a_graph_follows_the_switch_with_the_same_numbers(rows, monkeypatch):
+    # 1024 rows: the fast path adds the biases through BLAS's ger, the same bits as NumPy's add
+    made = []
+
+    def spy():
+        op = make_linear_op()
+        made.append(type(op))
+        return op
+
+    monkeypatch.setattr(linear_module, "make_linear_op", spy)
+    model = nn.Sequential(nn.Linear(300, 200), nn.ReLU(), nn.Linear(200, 10))
+    x = gn.tensor(np.random.default_rng(0).normal(size=(rows, 300)))
+    with gn.no_grad():
+        fast = model(x).data
+    with gn.no_grad(), gn.fast_paths.disabled():
+        reference = model(x).data
+    assert made == [FastLinearOp, FastLinearOp, LinearOp, LinearOp]
+    np.testing.assert_array_equal(fast, reference)

@@ -24,8 +24,8 @@ class TestBatchNorm1d:
         expected = _normalize(x, 0) * norm.weight.data + norm.bias.data
         np.testing.assert_allclose(norm(x).data, expected, rtol=1e-12, atol=1e-12)
 
-    def test_a_feature_major_batch_normalizes_as_a_row_major_one(self, float64_default, rng):
-        # Linear hands BatchNorm its output column-major when the batch is no longer than wide
+    def test_a_column_major_batch_normalizes_as_a_row_major_one(self, float64_default, rng):
+        # whatever layout the layer before hands over
         x = rng.normal(loc=2.0, scale=3.0, size=(8, 20))
         results = []
         for layout in (np.ascontiguousarray(x), np.asfortranarray(x)):

@@ -1,6 +1,8 @@
 """Sequential under no_grad passes bare arrays between layers (forward_array): the same numbers as
 the Tensor path, and the Tensor path wherever a layer needs it (hooks, subclasses, other layers)."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -138,14 +140,14 @@ def test_a_nested_sequential_runs_on_arrays_and_hands_them_on():
     np.testing.assert_array_equal(inner.forward_array(x.data, False), inner(x).data)
 
 
-def test_sequential_forward_array_overwrites_only_when_told():
+def test_sequential_forward_array_overwrites_only_a_temporary():
     model = nn.Sequential(nn.ReLU())
     values = np.array([[-1.0, 2.0]])
     kept = values.copy()
-    np.testing.assert_array_equal(model.forward_array(kept, overwrite=False), [[0.0, 2.0]])
+    np.testing.assert_array_equal(model.forward_array(kept, temporary=False), [[0.0, 2.0]])
     np.testing.assert_array_equal(kept, values)
-    assert model.forward_array(kept, overwrite=True) is kept  # in place, as asked
-    assert nn.Sequential().forward_array(values, overwrite=False) is values
+    assert model.forward_array(kept, temporary=True) is kept  # in place, as allowed
+    assert nn.Sequential().forward_array(values, temporary=False) is values
 
 
 def test_sequential_forward_array_needs_a_tensor_from_its_last_layer():
@@ -176,3 +178,29 @@ def test_a_layer_with_its_own_call_is_called_through_it_with_and_without_a_graph
     with gn.no_grad():
         model(x)
     assert Logged.calls == 2
+
+
+def test_predict_refuses_nan_on_either_path_and_the_reference_checks_x_first(monkeypatch):
+    # the fast path reads one column of the first layer's output; the reference checks all of x
+    from glassnet.training import inference
+
+    checked = []
+    original = inference.check_finite
+
+    def spy(values, name):
+        checked.append(values.shape)
+        return original(values, name)
+
+    monkeypatch.setattr(inference, "check_finite", spy)
+    model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 2))
+    X = np.random.default_rng(0).normal(size=(30, 6)).astype(np.float32)
+    fast = gn.predict(model, X)
+    assert checked == []
+    with gn.fast_paths.disabled():
+        reference = gn.predict(model, X)
+    assert checked == [(30, 6)]
+    np.testing.assert_array_equal(fast, reference)
+    X[7, 3] = np.nan
+    for switch in (contextlib.nullcontext(), gn.fast_paths.disabled()):
+        with switch, pytest.raises(ValueError, match="Input X contains NaN"):
+            gn.predict(model, X)

@@ -50,7 +50,7 @@ def torch_state_as_numpy(state_dict: dict) -> dict:
 
 
 @pytest.mark.parametrize(("name", "options"), PARAMETRIZED_CASES)
-def test_trajectory_and_state_match_torch(name, options):
+def test_trajectory_and_state_match_torch(name, options, update_path):
     params, reference = make_parameters(), torch_parameters()
     ours = getattr(optim, name)(params, **options)
     theirs = getattr(torch.optim, name)(reference, **options)
@@ -72,7 +72,7 @@ def test_trajectory_and_state_match_torch(name, options):
 
 
 @pytest.mark.parametrize(("name", "options"), PARAMETRIZED_CASES)
-def test_continues_from_a_torch_state_dict(name, options):
+def test_continues_from_a_torch_state_dict(name, options, update_path):
     reference = torch_parameters()
     theirs = getattr(torch.optim, name)(reference, **options)
     run_torch(theirs, reference, 10)

@@ -3,6 +3,8 @@ pseudo-code, in float64; plus the properties the in-place implementation promise
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import tracemalloc
 
 import numpy as np
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.filterwarnings("error")
 
 
 @pytest.mark.parametrize(("name", "options"), PARAMETRIZED_CASES)
-def test_trajectory_matches_reference(name, options):
+def test_trajectory_matches_reference(name, options, update_path):
     params = make_parameters()
     run_glassnet(getattr(optim, name)(params, **options), params, STEPS)
     reference = [REFERENCES[name](**options) for _ in params]
@@ -48,7 +50,7 @@ GROUP_OPTIONS = {
 
 
 @pytest.mark.parametrize("name", list(GROUP_OPTIONS))
-def test_parameter_groups_use_their_own_hyperparameters(name):
+def test_parameter_groups_use_their_own_hyperparameters(name, update_path):
     weight_options, bias_options = GROUP_OPTIONS[name]
     weight, bias = make_parameters()
     optimizer = getattr(optim, name)(
@@ -63,7 +65,7 @@ def test_parameter_groups_use_their_own_hyperparameters(name):
 
 
 @pytest.mark.parametrize(("name", "options"), PARAMETRIZED_CASES)
-def test_float32_stays_float32_and_updates_in_place(name, options):
+def test_float32_stays_float32_and_updates_in_place(name, options, update_path):
     params = make_parameters(np.float32)
     arrays = [p.data for p in params]
     optimizer = getattr(optim, name)(params, **options)
@@ -106,7 +108,9 @@ def traced_peak_bytes(action) -> int:
 
 
 @pytest.mark.parametrize(("name", "options"), PARAMETRIZED_CASES)
-def test_steps_allocate_no_parameter_sized_arrays(name, options):
+def test_fast_steps_allocate_no_parameter_sized_arrays(name, options):
+    """The fast updates (gn.fast_paths on, the default) compute in a shared workspace; the
+    references allocate their temporaries as the formulas read."""
     param = Parameter(np.linspace(-1, 1, 200_000, dtype=np.float32), dtype=np.float32)
     param.grad = np.cos(3 * param.data) + 0.5
     optimizer = getattr(optim, name)([param], **options)
@@ -176,7 +180,7 @@ def test_cases_cover_every_option():
         assert {(name, key) for key in expected} <= seen
 
 
-def test_first_step_allocates_state_and_one_shared_scratch_array():
+def test_first_fast_step_allocates_state_and_one_shared_scratch_array():
     params = [Parameter(np.ones(100_000, dtype=np.float32), dtype=np.float32) for _ in range(2)]
     for param in params:
         param.grad = np.full_like(param.data, 0.5)
@@ -187,9 +191,9 @@ def test_first_step_allocates_state_and_one_shared_scratch_array():
     assert 5 * array_bytes <= peak < 5.5 * array_bytes
 
 
-def test_sgd_steps_parameters_of_different_dtypes_in_one_group_each_in_its_own():
-    """SGD multiplies small parameters by lr as a 0-d array of their dtype; one group may mix
-    dtypes, so each parameter must get lr in its own dtype (the value NumPy would use)."""
+def test_sgd_steps_parameters_of_different_dtypes_in_one_group_each_in_its_own(update_path):
+    """The fast update multiplies small parameters by lr as a 0-d array (see _blas.axpy); one
+    group may mix dtypes, so each parameter must get lr in its own dtype (NumPy's value)."""
     dtypes = [np.float32, np.float64, np.float32, np.float16, np.float64]
     rng = np.random.default_rng(0)
     params = [Parameter(rng.normal(size=5).astype(dtype), dtype=dtype) for dtype in dtypes]
@@ -203,7 +207,7 @@ def test_sgd_steps_parameters_of_different_dtypes_in_one_group_each_in_its_own()
         np.testing.assert_array_equal(param.data, want)
 
 
-def test_sgd_small_parameters_follow_a_changed_lr_at_once():
+def test_sgd_small_parameters_follow_a_changed_lr_at_once(update_path):
     """The 0-d lr of small parameters is kept across steps: a new lr (set by hand or by a
     scheduler, in one group or another) must be used from the next step on."""
     first = Parameter(np.zeros(3, dtype=np.float32), dtype=np.float32)
@@ -218,3 +222,56 @@ def test_sgd_small_parameters_follow_a_changed_lr_at_once():
         expected_second -= np.float32(0.5)
         np.testing.assert_array_equal(first.data, expected_first)
         np.testing.assert_array_equal(second.data, expected_second)
+
+
+UPDATES = {  # optimizer -> (its module, its reference update, its fast update)
+    "SGD": ("sgd", "sgd_update", "sgd_update_fast"),
+    "Adam": ("adam", "adam_update", "adam_update_fast"),
+    "AdamW": ("adam", "adam_update", "adam_update_fast"),
+    "RMSprop": ("rmsprop", "rmsprop_update", "rmsprop_update_fast"),
+    "Adagrad": ("adagrad", "adagrad_update", "adagrad_update_fast"),
+}
+
+
+@pytest.mark.parametrize("name", list(UPDATES))
+def test_the_switch_chooses_the_update_at_every_step(name, monkeypatch):
+    module_name, reference_name, fast_name = UPDATES[name]
+    module = importlib.import_module(f"glassnet.optim.{module_name}")
+    taken = []
+    for label, function_name in (("reference", reference_name), ("fast", fast_name)):
+        original = getattr(module, function_name)
+
+        def spy(*arguments, label=label, original=original):
+            taken.append(label)
+            return original(*arguments)
+
+        monkeypatch.setattr(module, function_name, spy)
+    params = make_parameters()
+    optimizer = getattr(optim, name)(params, lr=1e-3)
+    run_glassnet(optimizer, params, 1)
+    with gn.fast_paths.disabled():
+        run_glassnet(optimizer, params, 2)
+    run_glassnet(optimizer, params, 1)
+    assert taken == ["fast", "reference", "reference", "fast"]
+
+
+@pytest.mark.parametrize(("name", "options"), PARAMETRIZED_CASES)
+def test_fast_and_reference_updates_keep_the_same_state(name, options):
+    """Switching paths mid-training continues the same trajectory: both read and write the same
+    state, and they agree to rounding."""
+    steps = {}
+    for path in ("fast", "reference", "mixed"):
+        params = make_parameters()
+        optimizer = getattr(optim, name)(params, **options)
+        for step in range(STEPS):
+            reference_step = path == "reference" or (path == "mixed" and step % 2)
+            with gn.fast_paths.disabled() if reference_step else contextlib.nullcontext():
+                run_glassnet(optimizer, params, 1)
+        steps[path] = [p.data for p in params]
+        state = optimizer.state_dict()["state"]
+        steps[path + " state"] = [state[i][key] for i in sorted(state) for key in sorted(state[i])]
+    for path in ("reference", "mixed"):
+        for fast, other in zip(steps["fast"], steps[path], strict=True):
+            assert max_relative_error(other, fast) < TOLERANCE
+        for fast, other in zip(steps["fast state"], steps[path + " state"], strict=True):
+            np.testing.assert_allclose(other, fast, rtol=1e-9)

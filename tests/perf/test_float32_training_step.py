@@ -1,5 +1,7 @@
 """float32 stays float32: no silent promotion to float64 in forward, backward or the optimizer."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -17,8 +19,9 @@ OPTIMIZERS = [
 ]
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-paths", "reference"])
 @pytest.mark.parametrize("make_optimizer", OPTIMIZERS)
-def test_a_training_step_keeps_every_array_float32(make_optimizer):
+def test_a_training_step_keeps_every_array_float32(make_optimizer, fast):
     gn.manual_seed(0)
     model = nn.Sequential(
         nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.1),
@@ -29,11 +32,12 @@ def test_a_training_step_keeps_every_array_float32(make_optimizer):
     activations = []
     for layer in model:
         layer.register_forward_hook(lambda module, inputs, out: activations.append(out.dtype))
-    for _ in range(2):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(gn.tensor(X)), np.arange(16) % 3)
-        loss.backward()
-        optimizer.step()
+    with contextlib.nullcontext() if fast else gn.fast_paths.disabled():
+        for _ in range(2):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(gn.tensor(X)), np.arange(16) % 3)
+            loss.backward()
+            optimizer.step()
     assert loss.dtype == np.float32
     assert set(activations) == {np.dtype(np.float32)}
     for name, parameter in model.named_parameters():

@@ -73,8 +73,8 @@ class CrossEntropy(_Loss):
     ∂ℓₙ/∂xₙ = softmax(xₙ)·Σq − qₙ: for class indices, softmax − onehot.
 
     Both directions work on the logits transposed, (C, N): NumPy reduces over the class axis
-    far faster along contiguous rows of N than within N short rows of C (the max of 128 rows of
-    10 logits takes 1.7 µs instead of 11.6 µs), and the gradient goes back as a transposed view.
+    far faster along contiguous rows of N than within N short rows of C, and the gradient goes
+    back as a transposed view.
     """
 
     def __init__(self, target: np.ndarray, reduction: str, label_smoothing: float) -> None:

@@ -12,9 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd import Function, Tensor, input_tensor
-from glassnet.autograd.dtypes import promote
-from glassnet.autograd.ops_unary import sigmoid_values
+from glassnet.autograd import Function, Tensor, input_tensor, promote, sigmoid_values
 from glassnet.errors import ShapeError
 
 REDUCTIONS = ("mean", "sum", "none")

@@ -1,7 +1,7 @@
 """Activation layers: element-wise functions without parameters.  (…) -> (…), same shape.
 
 Each has ``forward`` (Tensors, in the graph) and ``forward_array`` (the same op on a bare array,
-for inference without a graph: see Sequential; ``overwrite`` says the array is an intermediate
+for inference without a graph: see Sequential; ``temporary`` says the array is an intermediate
 no one else holds, which the layer may compute in place).
 """
 
@@ -12,7 +12,12 @@ from typing import Any
 import numpy as np
 
 from glassnet import functional as F
-from glassnet.autograd import Tensor, ops_unary
+from glassnet.autograd import LeakyReLU as LeakyReLUOp
+from glassnet.autograd import ReLU as ReLUOp
+from glassnet.autograd import Sigmoid as SigmoidOp
+from glassnet.autograd import Softplus as SoftplusOp
+from glassnet.autograd import Tanh as TanhOp
+from glassnet.autograd import Tensor
 from glassnet.functional import activations as activation_ops
 from glassnet.nn.module import Module
 
@@ -23,10 +28,10 @@ class ReLU(Module):
     def forward(self, x: Any) -> Tensor:
         return F.relu(x)
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
-        if overwrite:  # an intermediate no one else holds: no new array
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
+        if temporary:  # an intermediate no one else holds: no new array
             return np.maximum(x, 0, out=x)
-        return ops_unary.ReLU().forward(x)
+        return ReLUOp().forward(x)
 
 
 class LeakyReLU(Module):
@@ -39,8 +44,8 @@ class LeakyReLU(Module):
     def forward(self, x: Any) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
-        return ops_unary.LeakyReLU(self.negative_slope).forward(x)
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
+        return LeakyReLUOp(self.negative_slope).forward(x)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -52,8 +57,8 @@ class Sigmoid(Module):
     def forward(self, x: Any) -> Tensor:
         return F.sigmoid(x)
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
-        return ops_unary.Sigmoid().forward(x)
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
+        return SigmoidOp().forward(x)
 
 
 class Tanh(Module):
@@ -62,10 +67,10 @@ class Tanh(Module):
     def forward(self, x: Any) -> Tensor:
         return F.tanh(x)
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
-        if overwrite:
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
+        if temporary:
             return np.tanh(x, out=x)
-        return ops_unary.Tanh().forward(x)
+        return TanhOp().forward(x)
 
 
 class GELU(Module):
@@ -80,7 +85,7 @@ class GELU(Module):
     def forward(self, x: Any) -> Tensor:
         return F.gelu(x, approximate=self.approximate)
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
         return activation_ops.GELU(self.approximate).forward(x)
 
     def extra_repr(self) -> str:
@@ -93,8 +98,8 @@ class Softplus(Module):
     def forward(self, x: Any) -> Tensor:
         return F.softplus(x)
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
-        return ops_unary.Softplus().forward(x)
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
+        return SoftplusOp().forward(x)
 
 
 class Softmax(Module):
@@ -107,7 +112,7 @@ class Softmax(Module):
     def forward(self, x: Any) -> Tensor:
         return F.softmax(x, axis=self.dim)
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
         return activation_ops.Softmax(self.dim).forward(x)
 
     def extra_repr(self) -> str:
@@ -124,7 +129,7 @@ class LogSoftmax(Module):
     def forward(self, x: Any) -> Tensor:
         return F.log_softmax(x, axis=self.dim)
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
         return activation_ops.LogSoftmax(self.dim).forward(x)
 
     def extra_repr(self) -> str:

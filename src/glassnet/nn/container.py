@@ -7,9 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd import Tensor
-from glassnet.autograd.function import detached
-from glassnet.autograd.grad_mode import grad_enabled
+from glassnet.autograd import Tensor, detached, grad_enabled
 from glassnet.nn.module import Module
 
 
@@ -19,7 +17,7 @@ def _check_module(value: Any, who: str) -> Module:
     return value
 
 
-# forward_array(module, x, overwrite) -> array, by module class; None where the class has none
+# forward_array(module, x, temporary) -> array, by module class; None where the class has none
 ArrayForward = Callable[[Any, np.ndarray, bool], np.ndarray]
 _FORWARD_ARRAYS: dict[type, ArrayForward | None] = {}
 
@@ -97,7 +95,7 @@ class Sequential(_IndexedModules):
 
     def forward(self, x: Any) -> Any:
         if not grad_enabled() and isinstance(x, Tensor) and self._modules:
-            return self._forward_arrays(x.data, owned=False)
+            return self._forward_arrays(x.data, temporary=False)
         # An empty Sequential passes x through, as PyTorch's does. A layer without forward hooks
         # (and without a __call__ of its own) runs its forward directly: Module.__call__ would
         # only look for hooks, and calling it costs more than that on one sample.
@@ -108,27 +106,27 @@ class Sequential(_IndexedModules):
                 x = module.forward(x)
         return x
 
-    def forward_array(self, x: np.ndarray, overwrite: bool, start: int = 0) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, temporary: bool, start: int = 0) -> np.ndarray:
         """forward on a bare array without a graph, as each layer has: the layers' forward_array
-        one after another (see _forward_arrays); ``overwrite``: x is an intermediate no one
+        one after another (see _forward_arrays); ``temporary``: x is an intermediate no one
         else holds, which the first layers may compute in place; ``start``: begin at that
         layer (x is then what the layer before it returned)."""
         if len(self._modules) <= start:
             return x
-        output = self._forward_arrays(x, owned=overwrite, start=start)
+        output = self._forward_arrays(x, temporary=temporary, start=start)
         if not isinstance(output, Tensor):
             raise TypeError(f"{type(self).__name__}.forward_array needs a Tensor from its last "
                             f"layer; got {type(output).__name__}.")
         return output.data
 
-    def _forward_arrays(self, array: np.ndarray, owned: bool, start: int = 0) -> Any:
+    def _forward_arrays(self, array: np.ndarray, temporary: bool, start: int = 0) -> Any:
         """Without a graph, layers hand each other bare arrays through their ``forward_array``
         (the same op as their forward): on one sample the Module and Tensor glue around each
         layer costs more than its arithmetic. From the first layer that has forward hooks, or
         whose class does not define forward_array itself (a subclass may have changed forward),
-        the rest run as usual on Tensors. An intermediate array no one else holds may be
-        overwritten by the next layer (a ReLU in place): on large batches that saves a pass."""
-        # `owned`: whether `array` is an intermediate result that no one else holds
+        the rest run as usual on Tensors. A temporary, an intermediate array no one else holds,
+        may be overwritten by the next layer (a ReLU in place): on large batches that saves a
+        pass."""
         modules = list(self._modules.values())[start:]
         for index, module in enumerate(modules):
             forward_array = _own_forward_array(type(module))
@@ -138,8 +136,8 @@ class Sequential(_IndexedModules):
                     x = rest(x)
                 return x
             # forward_array returns its input, a view of it, or a new array only it made
-            result = forward_array(module, array, owned)
-            owned = owned if result is array else result.base is None
+            result = forward_array(module, array, temporary)
+            temporary = temporary if result is array else result.base is None
             array = result
         return detached(array)
 

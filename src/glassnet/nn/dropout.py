@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import functional as F
-from glassnet.autograd import Tensor
-from glassnet.autograd.function import detached
+from glassnet.autograd import Tensor, detached
 from glassnet.nn.module import Module
 
 
@@ -28,7 +27,7 @@ class Dropout(Module):
     def forward(self, x: Any) -> Tensor:
         return F.dropout(x, self.p, training=self.training)
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
         """forward on a bare array (see Sequential); draws the same mask forward would."""
         return F.dropout(detached(x), self.p, training=self.training).data
 

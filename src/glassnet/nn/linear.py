@@ -7,10 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd import Tensor, from_numpy, get_default_dtype, input_tensor
-from glassnet.autograd.dtypes import promote, promote_arrays
+from glassnet import functional as F
+from glassnet.autograd import (
+    Tensor,
+    from_numpy,
+    get_default_dtype,
+    input_tensor,
+    promote_arrays,
+)
 from glassnet.errors import ShapeError
-from glassnet.functional.layers import Linear as LinearFunction
+from glassnet.functional.linear_ops import make_linear_op
 from glassnet.nn import init
 from glassnet.nn.module import Module, Parameter
 
@@ -52,30 +58,25 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:
-        weight, bias = self.weight, self.bias
-        x = input_tensor(x, like=weight)
-        if x.data.dtype is not weight.data.dtype:  # an int batch becomes float32, say
-            x, weight, bias = promote(x, weight, bias)
-        if x.data.ndim < 2:  # the op also takes one sample as (in,); the layer wants a batch
-            check_features(x.data, self.in_features, who="Linear")
         try:
-            if bias is None:
-                return LinearFunction().apply(x, weight)
-            return LinearFunction().apply(x, weight, bias)
+            out = F.linear(x, self.weight, self.bias)
         except ShapeError:
-            # the op checks the features (once per forward); a mismatch is reported in the
+            # F.linear checks the features (once per forward); a mismatch is reported in the
             # layer's own words
-            check_features(x.data, self.in_features, who="Linear")
+            check_features(input_tensor(x).data, self.in_features, who="Linear")
             raise
+        if out.data.ndim < 2:  # F.linear also takes one sample as (in,); the layer wants a batch
+            check_features(input_tensor(x).data, self.in_features, who="Linear")
+        return out
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
         """forward on a bare array, for inference without a graph (see Sequential)."""
         check_features(x, self.in_features, who="Linear")
         weight = self.weight.data
         bias = None if self.bias is None else self.bias.data
         if x.dtype is not weight.dtype:
             x, weight, bias = promote_arrays(x, weight, bias)
-        return LinearFunction().forward(x, weight, bias)
+        return make_linear_op().forward(x, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -91,5 +92,5 @@ class Identity(Module):
     def forward(self, x: Any) -> Any:
         return x
 
-    def forward_array(self, x: np.ndarray, overwrite: bool) -> np.ndarray:
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
         return x

@@ -6,11 +6,14 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import fast_paths
 from glassnet.autograd import Tensor
 from glassnet.optim.hyperparameters import NON_NEGATIVE
 from glassnet.optim.optimizer import (
     Optimizer,
     ParamsLike,
+    Workspace,
+    checked_gradient,
     effective_gradient,
 )
 
@@ -53,33 +56,63 @@ class Adagrad(Optimizer):
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         for param in group["params"]:
-            self._initial_state(param, group)
-
-    def _initial_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        initial = float(group["initial_accumulator_value"])
-        state = {"step": 0, "sum": np.full_like(param.data, initial)}
-        self.state[param] = state
-        return state
+            _adagrad_state(self.state, param, group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
-        lr_decay = float(group["lr_decay"])
-        weight_decay = float(group["weight_decay"])
-        eps = float(group["eps"])
-        maximize = group["maximize"]
-        workspace = self._workspace
-        for param in group["params"]:
-            if param.grad is None:  # not used by this forward pass
-                continue
-            state = self.state.get(param) or self._initial_state(param, group)
-            state["step"] += 1
-            grad = effective_gradient(param, weight_decay, maximize, workspace)
-            # temporaries go to the shared scratch via out=: no array is allocated per step
-            scratch = workspace.get(param, 1)
-            square_sum = state["sum"]
-            square_sum += np.square(grad, out=scratch)
-            denominator = np.sqrt(square_sum, out=scratch)
-            denominator += eps
-            update = np.divide(grad, denominator, out=scratch)
-            update *= lr / (1 + (state["step"] - 1) * lr_decay)
-            param.data -= update
+        if fast_paths.enabled():
+            adagrad_update_fast(group["params"], self.state, group, self._workspace)
+        else:
+            adagrad_update(group["params"], self.state, group)
+
+
+def _adagrad_state(state: dict[Tensor, dict[str, Any]], param: Tensor,
+                   group: dict[str, Any]) -> dict[str, Any]:
+    """param's state: t = 0 and s = initial_accumulator_value everywhere, made on first need."""
+    param_state = state.get(param)
+    if not param_state:
+        initial = float(group["initial_accumulator_value"])
+        param_state = state[param] = {"step": 0, "sum": np.full_like(param.data, initial)}
+    return param_state
+
+
+def adagrad_update(params: list[Tensor], state: dict[Tensor, dict[str, Any]],
+                   group: dict[str, Any]) -> None:
+    """Adagrad's rule (see the class docstring), line by line, on each parameter with a gradient."""
+    lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
+    weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
+    for param in params:
+        if param.grad is None:  # not used by this forward pass
+            continue
+        g = checked_gradient(param)
+        param_state = _adagrad_state(state, param, group)
+        param_state["step"] += 1
+        t = param_state["step"]
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            g = g + weight_decay * param.data
+        lr_t = lr / (1 + (t - 1) * lr_decay)
+        s = param_state["sum"]
+        s += g**2
+        param.data -= lr_t * (g / (np.sqrt(s) + eps))
+
+
+def adagrad_update_fast(params: list[Tensor], state: dict[Tensor, dict[str, Any]],
+                        group: dict[str, Any], workspace: Workspace) -> None:
+    """adagrad_update with every temporary in the workspace: nothing allocated per step."""
+    lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
+    weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
+    for param in params:
+        if param.grad is None:  # not used by this forward pass
+            continue
+        grad = effective_gradient(param, weight_decay, maximize, workspace)
+        param_state = _adagrad_state(state, param, group)
+        param_state["step"] += 1
+        scratch = workspace.get(param, 1)
+        square_sum = param_state["sum"]
+        square_sum += np.square(grad, out=scratch)
+        denominator = np.sqrt(square_sum, out=scratch)
+        denominator += eps
+        update = np.divide(grad, denominator, out=scratch)
+        update *= lr / (1 + (param_state["step"] - 1) * lr_decay)
+        param.data -= update

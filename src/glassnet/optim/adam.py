@@ -7,10 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import fast_paths
+from glassnet.autograd import Tensor
 from glassnet.optim.hyperparameters import NON_NEGATIVE, UNIT
 from glassnet.optim.optimizer import (
     Optimizer,
     ParamsLike,
+    Workspace,
+    checked_gradient,
     effective_gradient,
 )
 
@@ -58,60 +62,94 @@ class Adam(Optimizer):
         super()._check_group(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
-        beta1, beta2 = (float(beta) for beta in group["betas"])
-        eps = float(group["eps"])
-        weight_decay = float(group["weight_decay"])
-        amsgrad, maximize = group["amsgrad"], group["maximize"]
-        decoupled = group["decoupled_weight_decay"]
-        workspace = self._workspace
-        for param in group["params"]:
-            if param.grad is None:  # not used by this forward pass
-                continue
-            state = self.state.get(param)
-            if not state:
-                state = self._initial_state(param, amsgrad)
-            state["step"] += 1
-            step = state["step"]
-            if decoupled and weight_decay != 0:
-                param.data *= 1 - lr * weight_decay
-            grad = effective_gradient(
-                param, 0.0 if decoupled else weight_decay, maximize, workspace
-            )
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            # every temporary goes to the shared scratch via out=: no array is allocated per step
-            scratch = workspace.get(param, 1)
-            # m ← m + (1 − β1)(g − m), PyTorch's lerp form of β1·m + (1 − β1)·g
-            exp_avg += np.multiply(np.subtract(grad, exp_avg, out=scratch), 1 - beta1, out=scratch)
-            exp_avg_sq *= beta2
-            exp_avg_sq += np.multiply(np.square(grad, out=scratch), 1 - beta2, out=scratch)
-            second_moment = exp_avg_sq
-            if amsgrad:
-                second_moment = state.get("max_exp_avg_sq")
-                if second_moment is None:  # amsgrad switched on after the first step
-                    second_moment = state["max_exp_avg_sq"] = np.zeros_like(exp_avg_sq)
-                np.maximum(second_moment, exp_avg_sq, out=second_moment)
-            # lr·m̂/(√v̂ + eps) = step_size·m/(√v + eps·√bc2): the Adam paper's rearrangement, which
-            # moves both bias corrections onto scalars and saves a pass over the array
-            bias_correction1 = 1 - beta1**step
-            bias_correction2_sqrt = math.sqrt(1 - beta2**step)
-            step_size = lr * bias_correction2_sqrt / bias_correction1
-            denominator = np.sqrt(second_moment, out=scratch)
-            denominator += eps * bias_correction2_sqrt
-            update = np.divide(exp_avg, denominator, out=scratch)
-            update *= step_size
-            param.data -= update
+        if fast_paths.enabled():
+            adam_update_fast(group["params"], self.state, group, self._workspace)
+        else:
+            adam_update(group["params"], self.state, group)
 
-    def _initial_state(self, param: Any, amsgrad: bool) -> dict[str, Any]:
-        state: dict[str, Any] = {
+
+def _adam_state(state: dict[Tensor, dict[str, Any]], param: Tensor,
+                amsgrad: bool) -> dict[str, Any]:
+    """param's state, made on its first step: m = v = 0 (and their running maximum)."""
+    param_state = state.get(param)
+    if not param_state:
+        param_state = state[param] = {
             "step": 0,
             "exp_avg": np.zeros_like(param.data),
             "exp_avg_sq": np.zeros_like(param.data),
         }
+    if amsgrad and param_state.get("max_exp_avg_sq") is None:  # also when switched on later
+        param_state["max_exp_avg_sq"] = np.zeros_like(param.data)
+    return param_state
+
+
+def adam_update(params: list[Tensor], state: dict[Tensor, dict[str, Any]],
+                group: dict[str, Any]) -> None:
+    """Adam's rule (see the class docstring), line by line, on each parameter with a gradient."""
+    lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+    beta1, beta2 = (float(beta) for beta in group["betas"])
+    amsgrad, maximize = group["amsgrad"], group["maximize"]
+    decoupled = group["decoupled_weight_decay"]
+    for param in params:
+        if param.grad is None:  # not used by this forward pass
+            continue
+        g = checked_gradient(param)
+        param_state = _adam_state(state, param, amsgrad)
+        param_state["step"] += 1
+        t = param_state["step"]
+        if maximize:
+            g = -g
+        if weight_decay != 0 and decoupled:
+            param.data *= 1 - lr * weight_decay  # AdamW
+        elif weight_decay != 0:
+            g = g + weight_decay * param.data
+        m, v = param_state["exp_avg"], param_state["exp_avg_sq"]
+        m += (1 - beta1) * (g - m)  # β1·m + (1 − β1)·g, in PyTorch's lerp form
+        v *= beta2
+        v += (1 - beta2) * g**2
         if amsgrad:
-            state["max_exp_avg_sq"] = np.zeros_like(param.data)
-        self.state[param] = state
-        return state
+            v = np.maximum(param_state["max_exp_avg_sq"], v, out=param_state["max_exp_avg_sq"])
+        m_hat = m / (1 - beta1**t)
+        v_hat = v / (1 - beta2**t)
+        param.data -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def adam_update_fast(params: list[Tensor], state: dict[Tensor, dict[str, Any]],
+                     group: dict[str, Any], workspace: Workspace) -> None:
+    """adam_update with every temporary in the workspace (nothing allocated per step) and the
+    bias corrections moved onto scalars, which saves a pass: the same values up to rounding."""
+    lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+    beta1, beta2 = (float(beta) for beta in group["betas"])
+    amsgrad, maximize = group["amsgrad"], group["maximize"]
+    decoupled = group["decoupled_weight_decay"]
+    for param in params:
+        if param.grad is None:  # not used by this forward pass
+            continue
+        grad = effective_gradient(param, 0.0 if decoupled else weight_decay, maximize, workspace)
+        param_state = _adam_state(state, param, amsgrad)
+        param_state["step"] += 1
+        step = param_state["step"]
+        if decoupled and weight_decay != 0:
+            param.data *= 1 - lr * weight_decay
+        exp_avg, exp_avg_sq = param_state["exp_avg"], param_state["exp_avg_sq"]
+        scratch = workspace.get(param, 1)
+        # m ← m + (1 − β1)(g − m), PyTorch's lerp form of β1·m + (1 − β1)·g
+        exp_avg += np.multiply(np.subtract(grad, exp_avg, out=scratch), 1 - beta1, out=scratch)
+        exp_avg_sq *= beta2
+        exp_avg_sq += np.multiply(np.square(grad, out=scratch), 1 - beta2, out=scratch)
+        second_moment = exp_avg_sq
+        if amsgrad:
+            second_moment = param_state["max_exp_avg_sq"]
+            np.maximum(second_moment, exp_avg_sq, out=second_moment)
+        # lr·m̂/(√v̂ + eps) = step_size·m/(√v + eps·√bc2): the Adam paper's rearrangement
+        bias_correction1 = 1 - beta1**step
+        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+        step_size = lr * bias_correction2_sqrt / bias_correction1
+        denominator = np.sqrt(second_moment, out=scratch)
+        denominator += eps * bias_correction2_sqrt
+        update = np.divide(exp_avg, denominator, out=scratch)
+        update *= step_size
+        param.data -= update
 
 
 class AdamW(Adam):

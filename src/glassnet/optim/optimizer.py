@@ -3,6 +3,11 @@
 Subclasses define ``_update_group(group)``, the update rule applied to every parameter of one
 group that has a gradient. Updates happen in place on ``p.data``: a model, a checkpoint or a
 scheduler holding a reference to a parameter array keeps seeing the current values.
+
+Each optimizer's rule is a function that reads as its docstring's formula (``sgd_update``,
+``adam_update``, …). Beside it, a fast variant (``sgd_update_fast``, …) computes the same in the
+optimizer's ``Workspace``, allocating nothing per step; ``_update_group`` takes it unless
+``gn.fast_paths`` is off. Both read and write the same state, so either may continue the other.
 """
 
 from __future__ import annotations
@@ -81,6 +86,14 @@ def gradient_shape_error(param: Tensor) -> ShapeError:
     )
 
 
+def checked_gradient(param: Tensor) -> np.ndarray:
+    """``param.grad``, or ShapeError if its shape is not the parameter's."""
+    grad = param.grad
+    if grad.shape != param.data.shape:
+        raise gradient_shape_error(param)
+    return grad
+
+
 def effective_gradient(
     param: Tensor, weight_decay: float, maximize: bool, workspace: Workspace
 ) -> np.ndarray:
@@ -89,9 +102,7 @@ def effective_gradient(
     Returns ``param.grad`` itself when nothing changes it (it is only read, never written), else
     the workspace's slot 0 holding the result.
     """
-    grad = param.grad
-    if grad.shape != param.data.shape:
-        raise gradient_shape_error(param)
+    grad = checked_gradient(param)
     if weight_decay != 0:
         out = workspace.get(param, 0)
         np.multiply(param.data, weight_decay, out=out)
@@ -204,7 +215,7 @@ class Optimizer:
                 loss = closure()
         groups = self.param_groups
         # every group's lr before any update (schedulers, callbacks and users change it while
-        # training; one NaN step would ruin every weight). Inline: ~0.1 µs per group and step.
+        # training; one NaN step would ruin every weight). Inline: it runs at every step.
         for group in groups:
             try:
                 if 0.0 <= group.get("lr", 0.0) < math.inf:  # False for NaN

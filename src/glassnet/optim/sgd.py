@@ -6,12 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._blas import AXPY_MIN_SIZE, axpy
+from glassnet import _blas, fast_paths
 from glassnet.autograd import Tensor
 from glassnet.optim.hyperparameters import FINITE, NON_NEGATIVE
 from glassnet.optim.optimizer import (
     Optimizer,
     ParamsLike,
+    Workspace,
+    checked_gradient,
     effective_gradient,
     gradient_shape_error,
 )
@@ -48,8 +50,6 @@ class SGD(Optimizer):
             "maximize": maximize,
         }
         super().__init__(params, defaults)
-        # (lr, lr as a 0-d array of a parameter's dtype) for small parameters, kept across steps
-        self._small_lr: tuple[float, np.ndarray] | None = None
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -61,55 +61,79 @@ class SGD(Optimizer):
             )
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
-        # p ← p − lr·grad: the direction is the gradient itself, read as it is
-        plain = group["momentum"] == 0 and group["weight_decay"] == 0 and not group["maximize"]
-        workspace = self._workspace
-        for param in group["params"]:
-            grad = param.grad
-            if grad is None:  # not used by this forward pass
-                continue
-            data = param.data
-            if not plain:
-                direction = self._direction(param, group)
-            elif grad.shape == data.shape:
-                direction = grad
-            else:
-                raise gradient_shape_error(param)
-            if data.size < AXPY_MIN_SIZE:
-                # small: a temporary costs less than finding a scratch. lr as a 0-d array of the
-                # parameter's dtype (the value NumPy would convert a float to): half the cost.
-                # `is not`: NumPy has one object per builtin dtype; a miss only rebuilds it
-                small_lr = self._small_lr
-                if small_lr is None or small_lr[0] != lr or small_lr[1].dtype is not data.dtype:
-                    small_lr = self._small_lr = (lr, np.array(lr, dtype=data.dtype))
-                data -= direction * small_lr[1]
-            elif not axpy(-lr, direction, data):
-                # `out=` into the shared scratch: the step lr·direction needs no new array
-                data -= np.multiply(direction, lr, out=workspace.get(param, 1))
-
-    def _direction(self, param: Tensor, group: dict[str, Any]) -> np.ndarray:
-        """What lr multiplies: g with weight decay and sign, through the momentum buffer."""
-        workspace = self._workspace
-        weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
-        grad = effective_gradient(param, weight_decay, maximize, workspace)
-        momentum, dampening = float(group["momentum"]), float(group["dampening"])
-        if momentum == 0:
-            return grad
-        state = self.state.setdefault(param, {})
-        buffer = state.get("momentum_buffer")
-        if buffer is None:
-            # PyTorch starts the buffer at the first gradient, undampened
-            buffer = np.array(grad, dtype=param.data.dtype, copy=True)
-            state["momentum_buffer"] = buffer
+        if fast_paths.enabled():
+            sgd_update_fast(group["params"], self.state, group, self._workspace)
         else:
-            buffer *= momentum
-            if dampening == 0:
-                buffer += grad
+            sgd_update(group["params"], self.state, group)
+
+
+def sgd_update(params: list[Tensor], state: dict[Tensor, dict[str, Any]],
+               group: dict[str, Any]) -> None:
+    """SGD's rule, as the class docstring writes it, on each parameter with a gradient."""
+    lr, weight_decay = float(group["lr"]), float(group["weight_decay"])
+    momentum, dampening = float(group["momentum"]), float(group["dampening"])
+    for param in params:
+        if param.grad is None:  # not used by this forward pass
+            continue
+        g = checked_gradient(param)
+        if group["maximize"]:
+            g = -g
+        if weight_decay != 0:
+            g = g + weight_decay * param.data
+        if momentum != 0:
+            param_state = state.setdefault(param, {})
+            b = param_state.get("momentum_buffer")
+            if b is None:  # PyTorch starts the buffer at the first gradient, undampened
+                b = param_state["momentum_buffer"] = np.array(g, dtype=param.data.dtype)
             else:
-                buffer += np.multiply(grad, 1 - dampening, out=workspace.get(param, 1))
-        if not group["nesterov"]:
-            return buffer
-        scratch = np.multiply(buffer, momentum, out=workspace.get(param, 1))
-        scratch += grad
-        return scratch
+                b *= momentum
+                b += (1 - dampening) * g
+            g = g + momentum * b if group["nesterov"] else b
+        param.data -= lr * g
+
+
+def sgd_update_fast(params: list[Tensor], state: dict[Tensor, dict[str, Any]],
+                    group: dict[str, Any], workspace: Workspace) -> None:
+    """sgd_update with p ← p − lr·d as one BLAS axpy pass (see _blas.axpy), which may round
+    once where NumPy rounds twice, and d computed in the workspace, allocating nothing."""
+    lr = float(group["lr"])
+    # p ← p − lr·grad: the direction is the gradient itself, read as it is
+    plain = group["momentum"] == 0 and group["weight_decay"] == 0 and not group["maximize"]
+    for param in params:
+        grad, data = param.grad, param.data
+        if grad is None:  # not used by this forward pass
+            continue
+        if not plain:
+            direction = _direction(param, state, group, workspace)
+        elif grad.shape == data.shape:  # tested inline: a call costs as much as a small update
+            direction = grad
+        else:
+            raise gradient_shape_error(param)
+        _blas.axpy(-lr, direction, data)
+
+
+def _direction(param: Tensor, state: dict[Tensor, dict[str, Any]], group: dict[str, Any],
+               workspace: Workspace) -> np.ndarray:
+    """What lr multiplies: g with weight decay and sign, through the momentum buffer."""
+    weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
+    grad = effective_gradient(param, weight_decay, maximize, workspace)
+    momentum, dampening = float(group["momentum"]), float(group["dampening"])
+    if momentum == 0:
+        return grad
+    param_state = state.setdefault(param, {})
+    buffer = param_state.get("momentum_buffer")
+    if buffer is None:
+        # PyTorch starts the buffer at the first gradient, undampened
+        buffer = np.array(grad, dtype=param.data.dtype, copy=True)
+        param_state["momentum_buffer"] = buffer
+    else:
+        buffer *= momentum
+        if dampening == 0:
+            buffer += grad
+        else:
+            buffer += np.multiply(grad, 1 - dampening, out=workspace.get(param, 1))
+    if not group["nesterov"]:
+        return buffer
+    scratch = np.multiply(buffer, momentum, out=workspace.get(param, 1))
+    scratch += grad
+    return scratch

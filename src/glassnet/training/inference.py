@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd import Tensor, no_grad
-from glassnet.autograd.function import detached
+from glassnet import fast_paths
+from glassnet.autograd import Tensor, detached, no_grad
 from glassnet.nn import Linear, Sequential
 from glassnet.training.losses import ResolvedLoss, resolve_loss
 from glassnet.training.metrics import (
@@ -56,9 +56,8 @@ def forward_in_batches(
     finally:
         restore_modes(modes)
     joined = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
-    # row-major, as callers of a predict expect: a wide layer's output on a short batch may be
-    # laid out feature-major (see functional/layers.py), and so is a concatenation of such
-    # batches; copied only then
+    # row-major, as callers of a predict expect, whatever the model's last layer returned (a
+    # transposed view, say); copied only if it is not
     return np.ascontiguousarray(joined)
 
 
@@ -69,14 +68,19 @@ def _finite_checking(model: Any) -> Callable[[Tensor], Any]:
     layer, on one column of its output, h = x·Wᵀ + b. A NaN or inf anywhere in row i of x makes
     every h[i, k] NaN or inf (±inf·w is ±inf, or NaN for w = 0; no sum brings it back), as long
     as the BLAS multiplies every term: some skip terms whose weight is 0, so the column is one
-    whose row of W has no zeros. Reading 1 value per row instead of all of x keeps predict
-    within ~1 % of the bare forward pass, where a check of x costs ~5 %. Only when the column
-    is not finite is x itself inspected, for the error (if x is finite, the model overflowed:
-    its output is returned as it is).
+    whose row of W has no zeros. Reading 1 value per row instead of all of x is a fast path:
+    a pass over x costs a noticeable share of a forward pass (bench/mlp.py's predict). Only
+    when the column is not finite is x itself inspected, for the error (if x is finite, the
+    model overflowed: its output is returned as it is). The reference, and any other model:
+    x is checked first, then the model runs.
     """
     first = model[0] if type(model) is Sequential and len(model) else None
     column = None
-    if type(first) is Linear and not (model.has_forward_hooks() or first.has_forward_hooks()):
+    if (
+        fast_paths.enabled()
+        and type(first) is Linear
+        and not (model.has_forward_hooks() or first.has_forward_hooks())
+    ):
         column = _column_without_zero_weights(first)
     if column is None:
 
@@ -88,12 +92,12 @@ def _finite_checking(model: Any) -> Callable[[Tensor], Any]:
 
     def checked_after_first_layer(x: Tensor) -> np.ndarray:
         with np.errstate(invalid="ignore", over="ignore"):  # warned below if x is fine
-            hidden = first.forward_array(x.data, overwrite=False)
+            hidden = first.forward_array(x.data, temporary=False)
         if not np.isfinite(hidden[..., column]).all():
             check_finite(x.data, "X")
             # x is fine, so the model overflowed: again, with the warnings model(x) would give
-            hidden = first.forward_array(x.data, overwrite=False)
-        return model.forward_array(hidden, overwrite=True, start=1)
+            hidden = first.forward_array(x.data, temporary=False)
+        return model.forward_array(hidden, temporary=True, start=1)
 
     return checked_after_first_layer
 

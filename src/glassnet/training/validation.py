@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd import Tensor, get_default_dtype, no_grad
-from glassnet.autograd.function import detached
+from glassnet.autograd import Tensor, detached, get_default_dtype, no_grad
 from glassnet.errors import DTypeError, ShapeError, describe_dtype
 
 # What a target means to the loss: class indices, or values shaped like the model's output.
