@@ -30,7 +30,7 @@ from glassnet.errors import (
     ShapeError,
     TrainingDiverged,
 )
-from glassnet.explain import Explanation, explain
+from glassnet.explanations import Explanation, explain
 from glassnet.io import load, save
 from glassnet.random import manual_seed
 from glassnet.training import evaluate, fit, predict

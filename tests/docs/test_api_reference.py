@@ -67,7 +67,7 @@ def test_the_reference_reaches_the_subpackages_users_import():
     expected = {"glassnet", "glassnet.callbacks", "glassnet.nn", "glassnet.optim",
                 "glassnet.optim.lr_scheduler", "glassnet.functional", "glassnet.io",
                 "glassnet.training", "glassnet.sklearn", "glassnet.tabular", "glassnet.onnx",
-                "glassnet.plot", "glassnet.explain", "glassnet.errors"}  # fmt: skip
+                "glassnet.plot", "glassnet.explanations", "glassnet.errors"}  # fmt: skip
     assert expected <= covered
     assert not any(name.startswith("glassnet.cli") for name in covered)
 

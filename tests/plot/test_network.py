@@ -1,4 +1,4 @@
-"""glassnet.plot.network: layers as columns of neurons, weights as coloured lines."""
+"""glassnet.plot.diagram: layers as columns of neurons, weights as coloured lines."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from matplotlib.collections import LineCollection
 
 from glassnet import nn
 from glassnet.plot import network
-from glassnet.plot.network import shown_neurons
+from glassnet.plot.diagram import shown_neurons
 
 
 def texts(ax) -> list[str]:

@@ -13,7 +13,7 @@ import glassnet.functional as F
 from glassnet import optim
 from glassnet.training import Callback, callbacks, fit
 
-fit_module = importlib.import_module("glassnet.training.fit")  # the attribute is the function
+fit_module = importlib.import_module("glassnet.training.loop")  # the attribute is the function
 
 
 def gradients(model) -> list:

@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
 @refuses_bad_input
 def run(args: argparse.Namespace) -> int:
     from glassnet import tabular
-    from glassnet.training.validation import expected_input_features
+    from glassnet.training.argument_checks import expected_input_features
 
     bundle = load_bundle(args.model)
     metadata = bundle.metadata

@@ -12,7 +12,7 @@ from types import ModuleType
 
 from glassnet.plot.boundary import decision_boundary
 from glassnet.plot.curves import history
-from glassnet.plot.network import network
+from glassnet.plot.diagram import network
 
 MISSING_MATPLOTLIB = "glassnet.plot needs matplotlib: pip install 'glassnet[plot]'"
 

@@ -20,7 +20,7 @@ PADDING = 0.08  # of the data's span, added on every side
 
 
 def _class_indices(y: Any, rows: int) -> np.ndarray:
-    from glassnet.training.validation import check_target_array
+    from glassnet.training.argument_checks import check_target_array
 
     labels = np.reshape(check_target_array(y), -1)
     if len(labels) != rows:
@@ -85,7 +85,7 @@ def decision_boundary(
     ``feature_names`` the axes. Returns the Figure; with ``path`` it is also saved there.
     """
     from glassnet.plot import new_figure, require_matplotlib
-    from glassnet.training.validation import check_X, expected_input_features
+    from glassnet.training.argument_checks import check_X, expected_input_features
 
     require_matplotlib()
     from matplotlib.colors import ListedColormap

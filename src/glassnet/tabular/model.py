@@ -23,7 +23,7 @@ from glassnet.tabular.metadata import CLASSIFY
 from glassnet.tabular.preprocess import Preprocessing, Where
 from glassnet.tabular.table import DataError, Table, quote_list
 from glassnet.training import predict as predict_outputs
-from glassnet.training.validation import check_X, expected_input_features, model_dtype
+from glassnet.training.argument_checks import check_X, expected_input_features, model_dtype
 
 
 class TabularModel:

@@ -33,7 +33,7 @@ from glassnet.errors import ModelFormatError
 from glassnet.io import BackupFiles
 from glassnet.io.folder_lock import FolderLock
 from glassnet.random import get_rng_state, set_rng_state
-from glassnet.training.callback import Callback, History
+from glassnet.training.callback_base import Callback, History
 
 __all__ = ["BackupAndRestore"]
 

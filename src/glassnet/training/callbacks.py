@@ -23,7 +23,7 @@ import numpy as np
 
 from glassnet.io import atomic_write_bytes, save, save_checkpoint
 from glassnet.training.backup import BackupAndRestore
-from glassnet.training.callback import Callback, History, TrainingContext
+from glassnet.training.callback_base import Callback, History, TrainingContext
 from glassnet.training.metrics import find_logged
 from glassnet.training.monitoring import Monitoring, check_epochs, check_real
 

@@ -10,14 +10,7 @@ import numpy as np
 from glassnet import fast_paths
 from glassnet.autograd import Tensor, detached, no_grad
 from glassnet.nn import Linear, Sequential
-from glassnet.training.losses import ResolvedLoss, resolve_loss
-from glassnet.training.metrics import (
-    Metric,
-    check_metric_targets,
-    last_layer_is_sigmoid,
-    resolve_metrics,
-)
-from glassnet.training.validation import (
+from glassnet.training.argument_checks import (
     check_consistent_length,
     check_finite,
     check_positive_int,
@@ -29,6 +22,13 @@ from glassnet.training.validation import (
     probe_output_shape,
     restore_modes,
     snapshot_modes,
+)
+from glassnet.training.losses import ResolvedLoss, resolve_loss
+from glassnet.training.metrics import (
+    Metric,
+    check_metric_targets,
+    last_layer_is_sigmoid,
+    resolve_metrics,
 )
 
 

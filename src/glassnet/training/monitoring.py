@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.training.callback import Callback
+from glassnet.training.callback_base import Callback
 from glassnet.training.metrics import canonical_name, find_logged
 
 _HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "precision", "recall", "f1")

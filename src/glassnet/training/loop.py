@@ -18,19 +18,19 @@ import numpy as np
 from glassnet.autograd import detached
 from glassnet.errors import TrainingDiverged
 from glassnet.random import default_generator
-from glassnet.training.backup import BackupAndRestore
-from glassnet.training.callback import Callback, History, TrainingContext, overrides
-from glassnet.training.inference import forward_in_batches, metrics_for, prepare_xy, score
-from glassnet.training.losses import resolve_loss
-from glassnet.training.metrics import Metric, check_metric_targets
-from glassnet.training.progress import Progress, check_verbose, make_progress
-from glassnet.training.validation import (
+from glassnet.training.argument_checks import (
     check_flag,
     check_fraction,
     check_positive_int,
     restore_modes,
     snapshot_modes,
 )
+from glassnet.training.backup import BackupAndRestore
+from glassnet.training.callback_base import Callback, History, TrainingContext, overrides
+from glassnet.training.inference import forward_in_batches, metrics_for, prepare_xy, score
+from glassnet.training.losses import resolve_loss
+from glassnet.training.metrics import Metric, check_metric_targets
+from glassnet.training.progress import Progress, check_verbose, make_progress
 
 _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
           "on_batch_begin", "on_batch_end")

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from glassnet.autograd import Function, Tensor
-from glassnet.explain.graph import Arrival, Subgraph, sweep
-from glassnet.explain.model import Factor, Step, Term
+from glassnet.explanations.graph import Arrival, Subgraph, sweep
+from glassnet.explanations.records import Factor, Step, Term
 
 UNFOLDED_STEPS = 8  # a path without named tensors and at most this many ops shows every op
 

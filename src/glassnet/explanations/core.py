@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from glassnet.autograd import Tensor
-from glassnet.explain.graph import build_subgraph, check_arguments, gradient_of_wrt, normalize_index
-from glassnet.explain.model import Explanation, Term
-from glassnet.explain.paths import Labeller, TooManyTerms, walk
+from glassnet.explanations.graph import (
+    build_subgraph,
+    check_arguments,
+    gradient_of_wrt,
+    normalize_index,
+)
+from glassnet.explanations.paths import Labeller, TooManyTerms, walk
+from glassnet.explanations.records import Explanation, Term
 
 MAX_TERMS = 64
 
