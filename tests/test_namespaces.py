@@ -1,11 +1,15 @@
 """Every public namespace of glassnet is an importable module: wherever ``glassnet.x.Y`` works,
-``from glassnet.x import Y`` and ``importlib.import_module("glassnet.x")`` give the same object."""
+``from glassnet.x import Y`` and ``importlib.import_module("glassnet.x")`` give the same object;
+and every module file imports as itself, never shadowed by a name its package exports."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
 import types
+from pathlib import Path
+
+import pytest
 
 import glassnet
 
@@ -63,3 +67,37 @@ def test_callbacks_import_from_glassnet_callbacks():
     assert glassnet.callbacks.EarlyStopping is EarlyStopping
     assert glassnet.training.callbacks.ModelCheckpoint is ModelCheckpoint
     assert set(glassnet.callbacks.__all__) == set(glassnet.training.callbacks.__all__)
+
+
+def module_names() -> list[str]:
+    """The dotted name of every module file under src/glassnet (packages included), except
+    ``__main__``, which runs the command line when imported."""
+    root = Path(glassnet.__file__).parent
+    names = []
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        if parts[-1] == "__main__":
+            continue
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names.append(".".join(parts))
+    return names
+
+
+def test_the_walk_finds_the_modules_of_every_layer():
+    names = set(module_names())
+    assert {"glassnet", "glassnet.autograd", "glassnet.autograd.engine", "glassnet.nn.linear",
+            "glassnet.training.loop"} <= names
+    assert "glassnet.__main__" not in names
+
+
+@pytest.mark.parametrize("dotted", module_names())
+def test_every_module_imports_as_the_module_its_package_names(dotted):
+    """``import glassnet.x.y as m`` gives the module y, never a function of x named y: no
+    package exports a name that shadows one of its modules."""
+    module = importlib.import_module(dotted)
+    assert isinstance(module, types.ModuleType)
+    parent, _, name = dotted.rpartition(".")
+    if parent:
+        attribute = getattr(importlib.import_module(parent), name, module)
+        assert attribute is module, f"{parent}.{name} is {attribute!r}, not the module {dotted}"

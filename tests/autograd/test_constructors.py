@@ -52,7 +52,7 @@ def test_tensor_of_a_tensor_is_a_detached_copy():
     np.testing.assert_array_equal(x.data, [1.0, 2.0])
 
 
-def test_tensor_keeps_a_feature_major_layout():
+def test_tensor_keeps_a_column_major_layout():
     source = np.asfortranarray(np.ones((4, 3), dtype=np.float32))
     assert gn.tensor(source).data.flags.f_contiguous
 

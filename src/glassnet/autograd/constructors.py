@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd.function import detached
-from glassnet.autograd.tensor import Tensor, as_array
+from glassnet.autograd.dtypes import as_array
+from glassnet.autograd.function_and_tensor import Tensor, detached
 from glassnet.errors import DTypeError, check_numeric
 
 # data NumPy always converts into a new array: no need to ask whether it shares memory
@@ -36,7 +36,7 @@ def tensor(
     array = as_array(source, dtype)
     if array is source or (type(source) not in _MADE_AFRESH
                            and np.may_share_memory(array, source)):
-        array = array.copy(order="K")  # keeps the layout (a feature-major batch stays so)
+        array = array.copy(order="K")  # keeps the layout (a column-major array stays so)
     return Tensor(array, requires_grad=requires_grad, dtype=array.dtype, name=name)
 
 

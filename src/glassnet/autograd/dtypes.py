@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.autograd.function import TENSOR_CLASS, detached
-from glassnet.autograd.ops_unary import Cast
+from glassnet.autograd import ops_unary
+from glassnet.autograd.function_and_tensor import Tensor, detached
 from glassnet.errors import DTypeError, check_numeric
 
 _default_dtype: np.dtype = np.dtype(np.float32)
@@ -95,7 +95,7 @@ def _number_dtype(kind: str) -> np.dtype:
 
 def _standing_and_dtype(operand: Any) -> tuple[int, np.dtype]:
     """(0 for a Tensor with dimensions, 1 for a 0-d Tensor, 2 for anything else, the dtype)."""
-    if isinstance(operand, TENSOR_CLASS[0]):
+    if isinstance(operand, Tensor):
         data = operand.data
         return (0 if data.ndim else 1), data.dtype
     # an array, a list or a number: only its category counts
@@ -124,12 +124,12 @@ def converted(operand: Any, dtype: np.dtype) -> Any:
     """``operand`` as a Tensor of ``dtype``: as it is if it has that dtype; a float Tensor that
     requires grad through a Cast node (its gradient is cast back); anything else as a constant.
     Integers that do not fit ``dtype`` raise instead of wrapping around."""
-    if isinstance(operand, TENSOR_CLASS[0]):
+    if isinstance(operand, Tensor):
         data = operand.data
         if data.dtype == dtype:
             return operand
         if operand.requires_grad and dtype.kind == "f":
-            return Cast(dtype).apply(operand)
+            return ops_unary.Cast(dtype).apply(operand)
     else:
         data = operand
     try:
@@ -170,3 +170,44 @@ def promote_arrays(*arrays: np.ndarray | None) -> tuple[np.ndarray | None, ...]:
     """Arrays that are Tensors' data (so each brings its dtype), in their common dtype."""
     dtype = result_type(*[detached(array) for array in arrays if array is not None])
     return tuple(None if array is None else array.astype(dtype, copy=False) for array in arrays)
+
+
+def as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """data as an ndarray, without a copy where none is needed: in ``dtype`` if given, else
+    floating data in the default dtype and other data as it is."""
+    array = data.data if isinstance(data, Tensor) else np.asarray(data)
+    check_numeric(array, who="glassnet.tensor")
+    if dtype is not None:
+        return np.asarray(array, dtype=dtype)
+    if array.dtype.kind == "f" and array.dtype != default_float():
+        return array.astype(default_float())
+    return array
+
+
+def common_operands(a: Tensor, b: Any) -> tuple[Tensor, Tensor]:
+    """a and b as Tensors of their common dtype (PyTorch's type promotion: the module docstring).
+
+    The common cases are decided here before anything else is looked at: two tensors of one
+    dtype, and a float tensor with a Python number (which never widens it)."""
+    if isinstance(b, Tensor):
+        if b.data.dtype is a.data.dtype:
+            return a, b
+    elif type(b) is float or type(b) is int:
+        dtype = a.data.dtype
+        if dtype.kind == "f":
+            return a, detached(np.array(b, dtype=dtype))
+    return promote(a, b)  # type: ignore[return-value]
+
+
+# The scalar 1 of each dtype, as read-only 0-d arrays: the seed gradient of backward(), and the
+# 1 in σ's 1 + eˣ (a 0-d array of the right dtype adds faster than a Python int NumPy converts).
+_SCALAR_ONES: dict[np.dtype, np.ndarray] = {}
+
+
+def scalar_one(dtype: np.dtype) -> np.ndarray:
+    """1 as a read-only 0-d array of ``dtype``, made once per dtype."""
+    one = _SCALAR_ONES.get(dtype)
+    if one is None:
+        one = _SCALAR_ONES[dtype] = np.ones((), dtype=dtype)
+        one.flags.writeable = False
+    return one

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassnet.errors import GraphFreedError
+from glassnet.autograd import dtypes
+from glassnet.errors import GlassnetError, GraphFreedError
 
 if TYPE_CHECKING:
-    from glassnet.autograd.function import Function
-    from glassnet.autograd.tensor import Tensor
+    from glassnet.autograd.function_and_tensor import Function, Tensor
 
 
 def topological_order(root: Function) -> list[Function]:
@@ -39,7 +39,36 @@ def topological_order(root: Function) -> list[Function]:
     return order
 
 
-def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
+def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None:
+    """``root.backward(grad)``: the seed gradient checked, then ``propagate``."""
+    if not root.requires_grad:
+        raise GlassnetError(
+            "backward() on a tensor that does not require grad: no input of its graph has "
+            "requires_grad=True (or it was computed under no_grad)."
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise GlassnetError(
+                f"backward() without a gradient needs a scalar; this tensor has shape "
+                f"{root.shape}. Reduce it first (e.g. loss.mean()) or pass grad= of that shape."
+            )
+        # shared and read-only: backward never writes into a gradient it is given
+        grad_array = dtypes.scalar_one(root.data.dtype)
+        if root.data.shape:
+            grad_array = grad_array.reshape(root.data.shape)
+    else:
+        grad_array = dtypes.as_array(grad, dtype=root.dtype)
+        if grad_array.shape != root.shape:
+            raise GlassnetError(
+                f"backward(grad) needs grad of shape {root.shape}; got {grad_array.shape}."
+            )
+    if root._ctx is None:
+        root.grad = grad_array.copy() if root.grad is None else root.grad + grad_array
+        return
+    propagate(root, grad_array, retain_graph=retain_graph)
+
+
+def propagate(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) · grad into ``.grad`` of every leaf that requires grad.
 
     Nodes run from the most recently made down (see ``Function.sequence``): every user of a
@@ -59,8 +88,8 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
         node_grad = pending.pop(node)
         input_grads = node.backward(node_grad)
         needs = node.needs_input_grad
-        # backward returns one gradient per input (Function's contract); no strict= to check
-        # it here, since a keyword argument makes this call ~1k instructions dearer, per node
+        # backward returns one gradient per input (Function's contract); not checked with
+        # strict=, since a keyword argument makes this call dearer on every node
         for tensor, input_grad, needed in zip(node.inputs, input_grads, needs):  # noqa: B905
             # None: no gradient flows there (e.g. a loss's target)
             if not needed or input_grad is None:

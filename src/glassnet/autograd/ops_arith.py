@@ -1,15 +1,32 @@
-"""Arithmetic with NumPy broadcasting: + - * / ** and @, each with its chain rule beside it."""
+"""Arithmetic with NumPy broadcasting: + - * / ** and @, each with its chain rule beside it;
+and ``matmul``, a @ b for operands of any dtypes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from glassnet.autograd.function import Function, unbroadcast
+from glassnet.autograd import dtypes
+from glassnet.autograd.function_and_tensor import Function, Tensor
 from glassnet.errors import ShapeError
 
 
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` back to ``shape``: the chain rule for NumPy broadcasting."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = np.add.reduce(grad, axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = np.add.reduce(grad, axis=stretched, keepdims=True)
+    return grad
+
+
 class Add(Function):
-    """a + b, broadcast."""
+    """a + b, broadcast.  ∂/∂a = ∂/∂b = 1, summed back over the broadcast axes."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a_shape, self.b_shape = a.shape, b.shape
@@ -20,7 +37,7 @@ class Add(Function):
 
 
 class Sub(Function):
-    """a − b, broadcast."""
+    """a − b, broadcast.  ∂/∂a = 1, ∂/∂b = −1, summed back over the broadcast axes."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a_shape, self.b_shape = a.shape, b.shape
@@ -60,7 +77,7 @@ class Div(Function):
 
 
 class Neg(Function):
-    """−a."""
+    """−a.  ∂/∂a = −1."""
 
     def forward(self, a: np.ndarray) -> np.ndarray:
         return -a
@@ -182,3 +199,8 @@ class MatMul(Function):
             else:
                 grad_b = unbroadcast(grad_b, b.shape)
         return grad_a, grad_b
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """a @ b, in the operands' common dtype (type promotion)."""
+    return MatMul().apply(*dtypes.promote(a, b))

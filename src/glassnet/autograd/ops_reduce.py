@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from glassnet.autograd.function import Function
+from glassnet.autograd.function_and_tensor import Function
 from glassnet.errors import ShapeError
 
 Axis = int | tuple[int, ...] | None

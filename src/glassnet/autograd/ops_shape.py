@@ -1,13 +1,17 @@
-"""Ops that move values without changing them: reshape, transpose, indexing, joining, where."""
+"""Ops that move values without changing them: reshape, transpose, indexing, joining, where;
+and the functions that apply the last three to Tensors of any dtypes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from glassnet.autograd.function import Function, unbroadcast
-from glassnet.errors import ShapeError
+from glassnet.autograd import dtypes
+from glassnet.autograd.function_and_tensor import Function, Tensor, raw
+from glassnet.autograd.ops_arith import unbroadcast
+from glassnet.errors import DTypeError, ShapeError
 
 
 class Reshape(Function):
@@ -122,3 +126,31 @@ class Where(Function):
             unbroadcast(np.where(self.condition, grad, zero), self.a_shape),
             unbroadcast(np.where(self.condition, zero, grad), self.b_shape),
         )
+
+
+def _joined(tensors: Sequence[Any], who: str) -> list[Any]:
+    """The tensors to join, as a list; a lone Tensor or array, or no tensor at all, is refused."""
+    if isinstance(tensors, (Tensor, np.ndarray)):
+        raise DTypeError(f"{who} expects a list of tensors; got one {type(tensors).__name__}. "
+                         f"Put it in a list: {who}([t, ...]).")
+    joined = list(tensors)
+    if not joined:
+        raise ShapeError(f"{who} expects at least one tensor; got an empty list.")
+    return joined
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis, in their common dtype (type promotion)."""
+    return Concatenate(axis).apply(*dtypes.promote(*_joined(tensors, "concatenate")))
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along a new axis, in their common dtype (type promotion)."""
+    return Stack(axis).apply(*dtypes.promote(*_joined(tensors, "stack")))
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Element-wise ``a if condition else b``, broadcast; ``condition`` is a constant mask.
+    ``a`` and ``b`` (Tensors, arrays or numbers) meet at their common dtype (type promotion)."""
+    mask = np.asarray(raw(condition), dtype=bool)
+    return Where(mask).apply(*dtypes.promote(a, b))

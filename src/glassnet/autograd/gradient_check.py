@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.autograd.function_and_tensor import Tensor
 from glassnet.autograd.grad_mode import no_grad
-from glassnet.autograd.tensor import Tensor
 from glassnet.errors import GlassnetError, GradcheckError
 
 

@@ -1,35 +1,130 @@
-"""``Tensor``: a NumPy array that remembers how it was computed, so it can be differentiated."""
+"""``Function`` and ``Tensor``: an op of the graph and the arrays it joins.
+
+A Tensor remembers the Function that made it (``_ctx``), a Function its input Tensors;
+``backward()`` walks these links from the output to the leaves (engine.py), applying each
+Function's chain rule once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
 from typing import Any
 
 import numpy as np
 
-from glassnet.autograd import ops_arith, ops_reduce, ops_shape, ops_unary
-from glassnet.autograd.dtypes import (
-    converted,
-    default_float,
-    promote,
-    promote_for_division,
-    result_type,
-)
-from glassnet.autograd.engine import backward as run_backward
-from glassnet.autograd.function import TENSOR_CLASS, Function, detached, one_of
-from glassnet.errors import DTypeError, GlassnetError, ShapeError, check_numeric
+from glassnet import fast_paths
+from glassnet.autograd.grad_mode import grad_enabled
+from glassnet.errors import DTypeError
+
+# Numbers the nodes in the order they are made. A node is made after the nodes that made its
+# inputs, so visiting nodes from the highest number down is a topological order (PyTorch's
+# sequence numbers serve the same purpose).
+_next_sequence = itertools.count().__next__
 
 
-def as_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """data as an ndarray, without a copy where none is needed: in ``dtype`` if given, else
-    floating data in the default dtype and other data as it is."""
-    array = data.data if isinstance(data, Tensor) else np.asarray(data)
-    check_numeric(array, who="glassnet.tensor")
-    if dtype is not None:
-        return np.asarray(array, dtype=dtype)
-    if array.dtype.kind == "f" and array.dtype != default_float():
-        return array.astype(default_float())
-    return array
+class Function:
+    """One differentiable operation, and (once applied) a node of the graph.
+
+    A subclass implements ``forward(*arrays) -> array`` (saving on ``self`` exactly what backward
+    needs) and ``backward(grad) -> tuple`` (one gradient per input, ``None`` where not needed),
+    which must not modify ``grad`` or the saved arrays in place: ``gn.explain`` replays it.
+    ``op.apply(*tensors)`` (or ``op(*tensors)``) applies the op and records it in the graph;
+    ``op.forward(*arrays)`` alone computes the value (inference does, see ``Sequential``).
+    """
+
+    inputs: tuple[Tensor, ...] = ()
+    needs_input_grad: tuple[bool, ...] = ()
+    freed = False
+    sequence = -1  # set when a graph records the node: later nodes have higher numbers
+    # Whether a graph will hold this node: apply sets it before each forward. False (no_grad,
+    # no input requires grad, or forward called directly for its value alone, as inference
+    # does): forward may then skip saving what only backward needs.
+    recording = False
+
+    def forward(self, *arrays: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        raise NotImplementedError
+
+    def apply(self, *inputs: Tensor) -> Tensor:
+        """The op's output for ``inputs``, recorded in the graph when a gradient may flow."""
+        if fast_paths.enabled():  # bench/tiny.py: the plain loops below miss its 0.5× target
+            return _apply_unrolled(self, inputs)
+        needs = tuple([tensor.requires_grad for tensor in inputs])
+        self.recording = any(needs) and grad_enabled()
+        out = detached(self.forward(*[tensor.data for tensor in inputs]))
+        if self.recording:
+            self.inputs, self.needs_input_grad = inputs, needs
+            self.sequence = _next_sequence()
+            out.requires_grad, out._ctx = True, self
+        return out
+
+    __call__ = apply  # op(x) as well as op.apply(x)
+
+    def release(self) -> None:
+        """Drop the saved arrays and the links to the inputs once backward has used them."""
+        self.__dict__.clear()
+        self.freed = True
+
+    @property
+    def label(self) -> str:
+        """The op's name as the explanations print it."""
+        return type(self).__name__.lower()
+
+
+def _apply_unrolled(op: Function, inputs: tuple[Tensor, ...]) -> Tensor:
+    """``Function.apply``, the same steps with its loops unrolled for one to three inputs and the
+    output made in place: on small arrays this glue, not NumPy, is most of an op's cost."""
+    count = len(inputs)
+    if count == 1:
+        (a,) = inputs
+        needs = (a.requires_grad,)
+        recording = op.recording = needs[0] and grad_enabled()
+        data = op.forward(a.data)
+    elif count == 2:
+        a, b = inputs
+        needs = (a.requires_grad, b.requires_grad)
+        recording = op.recording = (needs[0] or needs[1]) and grad_enabled()
+        data = op.forward(a.data, b.data)
+    elif count == 3:
+        a, b, c = inputs
+        needs = (a.requires_grad, b.requires_grad, c.requires_grad)
+        recording = op.recording = (needs[0] or needs[1] or needs[2]) and grad_enabled()
+        data = op.forward(a.data, b.data, c.data)
+    else:
+        needs = tuple([tensor.requires_grad for tensor in inputs])
+        recording = op.recording = any(needs) and grad_enabled()
+        data = op.forward(*[tensor.data for tensor in inputs])
+    out = object.__new__(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.name = None
+    out.requires_grad = recording
+    if recording:
+        op.inputs = inputs
+        op.needs_input_grad = needs
+        op.sequence = _next_sequence()
+        out._ctx = op
+    else:
+        out._ctx = None
+    return out
+
+
+def detached(data: np.ndarray) -> Tensor:
+    """A Tensor around ``data`` as it is (no copy, no dtype conversion), outside any graph.
+
+    Ops make their outputs this way: the data is an array they just computed, so the conversion
+    and dtype checks of ``Tensor.__init__``, which guard user input, would only cost time.
+    """
+    out = object.__new__(Tensor)
+    # NumPy gives a scalar, not a 0-d array, for some 0-d results (a full sum)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.name = None
+    out.requires_grad = False
+    out._ctx = None
+    return out
 
 
 class Tensor:
@@ -47,7 +142,7 @@ class Tensor:
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
     ) -> None:
-        self.data = as_array(data, dtype)
+        self.data = dtypes.as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise DTypeError(
                 f"only floating tensors can require gradients; got dtype {self.data.dtype}."
@@ -116,7 +211,7 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extras = []
-        if self.dtype != default_float():
+        if self.dtype != dtypes.default_float():
             extras.append(f"dtype={self.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn={self._ctx.label}")
@@ -134,91 +229,67 @@ class Tensor:
 
     # -- differentiation -----------------------------------------------------------------------
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``engine.backward``).
 
         A scalar needs no ``grad``; a non-scalar needs ``grad`` of its own shape (the vector in the
         vector-Jacobian product).
         """
-        if not self.requires_grad:
-            raise GlassnetError(
-                "backward() on a tensor that does not require grad: no input of its graph has "
-                "requires_grad=True (or it was computed under no_grad)."
-            )
-        if grad is None:
-            if self.data.size != 1:
-                raise GlassnetError(
-                    f"backward() without a gradient needs a scalar; this tensor has shape "
-                    f"{self.shape}. Reduce it first (e.g. loss.mean()) or pass grad= of that shape."
-                )
-            # shared and read-only: backward never writes into a gradient it is given
-            grad_array = one_of(self.data.dtype)
-            if self.data.shape:
-                grad_array = grad_array.reshape(self.data.shape)
-        else:
-            grad_array = as_array(grad, dtype=self.dtype)
-            if grad_array.shape != self.shape:
-                raise GlassnetError(
-                    f"backward(grad) needs grad of shape {self.shape}; got {grad_array.shape}."
-                )
-        if self._ctx is None:
-            self.grad = grad_array.copy() if self.grad is None else self.grad + grad_array
-            return
-        run_backward(self, grad_array, retain_graph=retain_graph)
+        engine.backward(self, grad, retain_graph=retain_graph)
 
     # -- arithmetic -----------------------------------------------------------------------------
-    # The operands meet at one dtype by PyTorch's type promotion (see _operands and dtypes.py).
-    # Two tensors of one dtype, the common case, are tested for first, inline: a call to
-    # _operands costs ~60 ns, a tenth of the cheapest op.
+    # The operands meet at one dtype by PyTorch's type promotion (see dtypes.common_operands).
+    # Two tensors of one dtype, the common case, are tested for first, inline, where the
+    # cheapest ops would otherwise pay a call to common_operands.
     def __add__(self, other: Any) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
             return ops_arith.Add().apply(self, other)
-        return ops_arith.Add().apply(*_operands(self, other))
+        return ops_arith.Add().apply(*dtypes.common_operands(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        a, b = _operands(self, other)
+        a, b = dtypes.common_operands(self, other)
         return ops_arith.Add().apply(b, a)
 
     def __sub__(self, other: Any) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
             return ops_arith.Sub().apply(self, other)
-        return ops_arith.Sub().apply(*_operands(self, other))
+        return ops_arith.Sub().apply(*dtypes.common_operands(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        a, b = _operands(self, other)
+        a, b = dtypes.common_operands(self, other)
         return ops_arith.Sub().apply(b, a)
 
     def __mul__(self, other: Any) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
             return ops_arith.Mul().apply(self, other)
-        return ops_arith.Mul().apply(*_operands(self, other))
+        return ops_arith.Mul().apply(*dtypes.common_operands(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        a, b = _operands(self, other)
+        a, b = dtypes.common_operands(self, other)
         return ops_arith.Mul().apply(b, a)
 
     def __truediv__(self, other: Any) -> Tensor:
-        a, b = _operands(self, other)
+        a, b = dtypes.common_operands(self, other)
         if a.data.dtype.kind != "f":  # true division: integers give the default float dtype
-            a, b = promote_for_division(a, b)
+            a, b = dtypes.promote_for_division(a, b)
         return ops_arith.Div().apply(a, b)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        a, b = _operands(self, other)
+        a, b = dtypes.common_operands(self, other)
         if a.data.dtype.kind != "f":
-            a, b = promote_for_division(a, b)
+            a, b = dtypes.promote_for_division(a, b)
         return ops_arith.Div().apply(b, a)
 
     def __pow__(self, exponent: Any) -> Tensor:
         if type(exponent) is int or type(exponent) is float:
             base = self
             if self.data.dtype.kind != "f":  # an int tensor ** 0.5 is float (the default dtype)
-                base = converted(self, result_type(self, exponent))
+                base = dtypes.converted(self, dtypes.result_type(self, exponent))
             return ops_arith.PowScalar(exponent).apply(base)
-        a, b = _operands(self, exponent)
+        a, b = dtypes.common_operands(self, exponent)
         return ops_arith.Pow().apply(a, b)
 
     def __rpow__(self, base: Any) -> Tensor:
-        a, b = _operands(self, base)
+        a, b = dtypes.common_operands(self, base)
         return ops_arith.Pow().apply(b, a)
 
     def __neg__(self) -> Tensor:
@@ -227,24 +298,24 @@ class Tensor:
     def __matmul__(self, other: Any) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
             return ops_arith.MatMul().apply(self, other)
-        return ops_arith.MatMul().apply(*_operands(self, other))
+        return ops_arith.MatMul().apply(*dtypes.common_operands(self, other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        a, b = _operands(self, other)
+        a, b = dtypes.common_operands(self, other)
         return ops_arith.MatMul().apply(b, a)
 
     # Comparisons give bool tensors outside the graph (masks for `where`).
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor(self.data < _raw(other))
+        return Tensor(self.data < raw(other))
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor(self.data <= _raw(other))
+        return Tensor(self.data <= raw(other))
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor(self.data > _raw(other))
+        return Tensor(self.data > raw(other))
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor(self.data >= _raw(other))
+        return Tensor(self.data >= raw(other))
 
     # -- reductions -------------------------------------------------------------------------------
     def sum(self, axis: ops_reduce.Axis = None, keepdims: bool = False) -> Tensor:
@@ -278,7 +349,8 @@ class Tensor:
         return ops_shape.Transpose(None).apply(self)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops_shape.GetItem(_raw_index(index)).apply(self)
+        parts = tuple(raw(part) for part in index) if isinstance(index, tuple) else raw(index)
+        return ops_shape.GetItem(parts).apply(self)
 
     # -- element-wise ---------------------------------------------------------------------------
     def exp(self) -> Tensor:
@@ -308,62 +380,11 @@ class Tensor:
     __abs__ = abs
 
 
-TENSOR_CLASS.append(Tensor)
-
-
-def _raw(value: Any) -> Any:
+def raw(value: Any) -> Any:
+    """A Tensor's array; anything else as it is."""
     return value.data if isinstance(value, Tensor) else value
 
 
-def _raw_index(index: Any) -> Any:
-    if isinstance(index, tuple):
-        return tuple(_raw(part) for part in index)
-    return _raw(index)
-
-
-def _operands(a: Tensor, b: Any) -> tuple[Tensor, Tensor]:
-    """a and b as Tensors of their common dtype (PyTorch's type promotion, see dtypes.py).
-
-    The common cases are decided here before anything else is looked at: two tensors of one
-    dtype, and a float tensor with a Python number (which never widens it)."""
-    if isinstance(b, Tensor):
-        if b.data.dtype is a.data.dtype:
-            return a, b
-    elif type(b) is float or type(b) is int:
-        dtype = a.data.dtype
-        if dtype.kind == "f":
-            return a, detached(np.array(b, dtype=dtype))
-    return promote(a, b)  # type: ignore[return-value]
-
-
-def _joined(tensors: Sequence[Any], who: str) -> list[Any]:
-    """The tensors to join, as a list; a lone Tensor or array, or no tensor at all, is refused."""
-    if isinstance(tensors, (Tensor, np.ndarray)):
-        raise DTypeError(f"{who} expects a list of tensors; got one {type(tensors).__name__}. "
-                         f"Put it in a list: {who}([t, ...]).")
-    joined = list(tensors)
-    if not joined:
-        raise ShapeError(f"{who} expects at least one tensor; got an empty list.")
-    return joined
-
-
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis, in their common dtype (type promotion)."""
-    return ops_shape.Concatenate(axis).apply(*promote(*_joined(tensors, "concatenate")))
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along a new axis, in their common dtype (type promotion)."""
-    return ops_shape.Stack(axis).apply(*promote(*_joined(tensors, "stack")))
-
-
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Element-wise ``a if condition else b``, broadcast; ``condition`` is a constant mask.
-    ``a`` and ``b`` (Tensors, arrays or numbers) meet at their common dtype (type promotion)."""
-    mask = np.asarray(_raw(condition), dtype=bool)
-    return ops_shape.Where(mask).apply(*promote(a, b))
-
-
-def matmul(a: Any, b: Any) -> Tensor:
-    """a @ b, in the operands' common dtype (type promotion)."""
-    return ops_arith.MatMul().apply(*promote(a, b))
+# The ops subclass Function and the promotion rules make Tensors: those modules import this one,
+# so they are imported once both classes exist (tinygrad's tensor.py imports its ops the same way).
+from glassnet.autograd import dtypes, engine, ops_arith, ops_reduce, ops_shape, ops_unary  # noqa: E402
