@@ -167,3 +167,11 @@ def test_float64_model_exports_as_float32(float64_default, run_onnx):
     actual = run_onnx(gn.onnx.export(model, None), X)["output"]
     assert actual.dtype == np.float32
     np.testing.assert_allclose(actual, gn.predict(model, X), rtol=0, atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_initializer_feeds_a_node(case):
+    model, shape = build(case)
+    graph = gn.onnx.export(model, None, n_features=shape if len(shape) > 1 else None).graph
+    used = {name for node in graph.node for name in node.input}
+    assert [t.name for t in graph.initializer if t.name not in used] == []

@@ -30,9 +30,8 @@ from glassnet.cli._tabular import (
     refuses_bad_input,
     writing,
 )
-
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu", "softplus")
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
+from glassnet.nn import ACTIVATIONS, mlp
+from glassnet.optim import OPTIMIZERS
 
 EXAMPLES = """\
 examples:
@@ -94,13 +93,14 @@ def register(subparsers: Any) -> None:
                         help="classify or regress; default: guessed from the target column")
     parser.add_argument("--hidden", type=hidden_sizes, default=[64, 32], metavar="64,32",
                         help="widths of the hidden layers, or 'none'; default: 64,32")
-    parser.add_argument("--activation", choices=ACTIVATIONS, default="relu",
+    parser.add_argument("--activation", choices=list(ACTIVATIONS), default="relu",
                         help="activation after each hidden layer; default: relu")
     parser.add_argument("--epochs", type=positive_int, default=100, help="default: 100")
     parser.add_argument("--batch-size", type=positive_int, default=32, help="default: 32")
     parser.add_argument("--lr", type=positive_float, metavar="X",
                         help="learning rate; default: the optimizer's (0.001 for adam)")
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
+    parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam",
+                        help="default: adam")
     parser.add_argument("--val-split", type=fraction, default=0.2, metavar="FRACTION",
                         help="fraction of rows held out for validation (0 for none); "
                              "default: 0.2")
@@ -219,31 +219,14 @@ def initial_model(args: argparse.Namespace, data: Dataset) -> tuple[Any, Any]:
     import glassnet as gn
 
     gn.manual_seed(args.seed)
-    model = build_network(len(data.preprocessing.feature_names), args.hidden, args.activation,
-                          data.preprocessing.n_outputs)
+    sizes = [len(data.preprocessing.feature_names), *args.hidden, data.preprocessing.n_outputs]
+    model = mlp(sizes, activation=args.activation)  # the last layer: logits or values
     return model, make_optimizer(args.optimizer, model, args.lr)
 
 
-def build_network(in_features: int, hidden: list[int], activation: str, out_features: int):
-    """Linear -> activation for each hidden width, then a Linear to the outputs (logits/value)."""
-    from glassnet import nn
-
-    layer = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
-             "leaky_relu": nn.LeakyReLU, "softplus": nn.Softplus}[activation]
-    layers: list[Any] = []
-    width = in_features
-    for size in hidden:
-        layers += [nn.Linear(width, size), layer()]
-        width = size
-    layers.append(nn.Linear(width, out_features))
-    return nn.Sequential(*layers)
-
-
 def make_optimizer(name: str, model: Any, lr: float | None) -> Any:
-    from glassnet import optim
-
-    kind = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD,
-            "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}[name]
+    """The optimizer called ``name``, with its PyTorch defaults and ``lr`` if given."""
+    kind = OPTIMIZERS[name]
     return kind(model.parameters()) if lr is None else kind(model.parameters(), lr=lr)
 
 

@@ -1,15 +1,17 @@
 """A model's architecture as plain JSON, and back, through an explicit registry of layer types.
 
-``describe(model)`` turns a ``Sequential`` of glassnet layers into, for example::
+``describe(model)`` turns a ``Sequential`` of registered layers into, for example::
 
     {"type": "Sequential", "layers": [
         {"type": "Linear", "in_features": 4, "out_features": 8, "bias": true},
         {"type": "ReLU"}, ...]}
 
 ``build(config)`` rebuilds it. Nothing named in a file is ever imported or evaluated: the type
-name is looked up in ``LAYER_TYPES`` and every constructor argument is checked (type, range)
-before any constructor runs. ``expected_state(config)`` predicts every tensor's name and shape
-from the configuration alone, so a hostile file cannot make glassnet allocate more than it holds.
+name is looked up in the layer registry (``glassnet.nn.registry``: each layer declares its
+settings there, beside its class) and every constructor argument is checked against its
+setting's kind and this format's bounds before any constructor runs. ``expected_state(config)``
+predicts every tensor's name and shape from the configuration alone (each layer's registered
+``state``), so a hostile file cannot make glassnet allocate more than it holds.
 """
 
 from __future__ import annotations
@@ -17,150 +19,97 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from glassnet import nn, random
 from glassnet.errors import ModelFormatError
-
-Validator = Callable[[Any, str], Any]
-StateSpec = dict[str, tuple[tuple[int, ...], str]]  # tensor name -> (shape, "float" | "int64")
+from glassnet.nn.registry import (
+    LayerType,
+    Setting,
+    StateSpec,
+    layer_type,
+    layer_type_of,
+    layer_types,
+)
 
 MAX_FEATURES = 2**31 - 1
 MAX_NESTING = 16
 # Every layer and every Sequential counts one, as model.modules() counts them. Generous for a
 # model glassnet trains, and it bounds what a file can make load do before a layer is checked.
 MAX_MODULES = 10_000
+MAX_AXIS = 64
+MAX_SHAPE_AXES = 8
 
 
-def _count(value: Any, where: str) -> int:
+# -- one check per kind of setting (glassnet.nn.registry.Setting) ------------------------------
+def _count(setting: Setting, value: Any, where: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_FEATURES:
         return value
     raise ModelFormatError(f"{where} must be a positive integer; got {value!r:.60}.")
 
 
-def _axis(value: Any, where: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and -64 <= value < 64:
+def _integer(setting: Setting, value: Any, where: str) -> int:
+    low, high = max(setting.low, -MAX_FEATURES), min(setting.high, MAX_FEATURES)
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
         return value
-    raise ModelFormatError(f"{where} must be an integer axis from -64 to 63; got {value!r:.60}.")
+    raise ModelFormatError(f"{where} must be an integer from {low:g} to {high:g}; got "
+                           f"{value!r:.60}.")
 
 
-def _flag(value: Any, where: str) -> bool:
+def _axis(setting: Setting, value: Any, where: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and -MAX_AXIS <= value < MAX_AXIS:
+        return value
+    raise ModelFormatError(f"{where} must be an integer axis from {-MAX_AXIS} to "
+                           f"{MAX_AXIS - 1}; got {value!r:.60}.")
+
+
+def _flag(setting: Setting, value: Any, where: str) -> bool:
     if isinstance(value, bool):
         return value
     raise ModelFormatError(f"{where} must be true or false; got {value!r:.60}.")
 
 
-def _number(low: float = -math.inf, high: float = math.inf, optional: bool = False) -> Validator:
-    def check(value: Any, where: str) -> float | None:
-        if value is None and optional:
-            return None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if math.isfinite(value) and low <= value <= high:
-                return float(value)
-        bounds = f" between {low} and {high}" if math.isfinite(low) or math.isfinite(high) else ""
-        nothing = " or null" if optional else ""
-        raise ModelFormatError(f"{where} must be a finite number{bounds}{nothing}; got "
-                               f"{value!r:.60}.")
-
-    return check
-
-
-def _choice(*options: str) -> Validator:
-    def check(value: Any, where: str) -> str:
-        if value in options and isinstance(value, str):
-            return value
-        raise ModelFormatError(f"{where} must be one of {', '.join(options)}; got {value!r:.60}.")
-
-    return check
-
-
-def _shape(value: Any, where: str) -> list[int]:
-    if isinstance(value, list) and 1 <= len(value) <= 8:
-        sizes = [_count(size, f"{where}[{i}]") for i, size in enumerate(value)]
-        if math.prod(sizes) <= MAX_FEATURES:
-            return sizes
-    raise ModelFormatError(f"{where} must be a list of 1 to 8 positive integers; got "
+def _number(setting: Setting, value: Any, where: str) -> float | None:
+    low, high = setting.low, setting.high
+    if value is None and setting.optional:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isfinite(value) and low <= value <= high:
+            return float(value)
+    bounds = f" between {low} and {high}" if math.isfinite(low) or math.isfinite(high) else ""
+    nothing = " or null" if setting.optional else ""
+    raise ModelFormatError(f"{where} must be a finite number{bounds}{nothing}; got "
                            f"{value!r:.60}.")
 
 
-@dataclass(frozen=True)
-class LayerSpec:
-    """How one layer type is described, validated, sized and rebuilt."""
-
-    layer: type[nn.Module]
-    fields: dict[str, Validator] = field(default_factory=dict)
-    state: Callable[[dict[str, Any]], StateSpec] = lambda config: {}
-    read: Callable[[Any], dict[str, Any]] | None = None  # None: the attributes named as fields
+def _choice(setting: Setting, value: Any, where: str) -> str:
+    if isinstance(value, str) and value in setting.options:
+        return value
+    raise ModelFormatError(f"{where} must be one of {', '.join(setting.options)}; got "
+                           f"{value!r:.60}.")
 
 
-def _linear_state(c: dict[str, Any]) -> StateSpec:
-    state = {"weight": ((c["out_features"], c["in_features"]), "float")}
-    if c["bias"]:
-        state["bias"] = ((c["out_features"],), "float")
-    return state
+def _shape(setting: Setting, value: Any, where: str) -> list[int]:
+    if isinstance(value, list) and 1 <= len(value) <= MAX_SHAPE_AXES:
+        sizes = [_count(setting, size, f"{where}[{i}]") for i, size in enumerate(value)]
+        if math.prod(sizes) <= MAX_FEATURES:
+            return sizes
+    raise ModelFormatError(f"{where} must be a list of 1 to {MAX_SHAPE_AXES} positive integers; "
+                           f"got {value!r:.60}.")
 
 
-def _batch_norm_state(c: dict[str, Any]) -> StateSpec:
-    features: tuple[int, ...] = (c["num_features"],)
-    state: StateSpec = {}
-    if c["affine"]:
-        state.update(weight=(features, "float"), bias=(features, "float"))
-    if c["track_running_stats"]:
-        state.update(running_mean=(features, "float"), running_var=(features, "float"),
-                     num_batches_tracked=((), "int64"))
-    return state
-
-
-def _layer_norm_state(c: dict[str, Any]) -> StateSpec:
-    shape = tuple(c["normalized_shape"])
-    state: StateSpec = {}
-    if c["elementwise_affine"]:
-        state["weight"] = (shape, "float")
-        if c["bias"]:
-            state["bias"] = (shape, "float")
-    return state
-
-
-def _read_layer_norm(module: Any) -> dict[str, Any]:
-    has_bias = module.bias is not None if module.elementwise_affine else True
-    return {"normalized_shape": list(module.normalized_shape), "eps": module.eps,
-            "elementwise_affine": module.elementwise_affine, "bias": has_bias}
-
-
-_EPS = _number(0.0)
-LAYER_TYPES: dict[str, LayerSpec] = {
-    "Linear": LayerSpec(
-        nn.Linear, {"in_features": _count, "out_features": _count, "bias": _flag}, _linear_state,
-        lambda m: {"in_features": m.in_features, "out_features": m.out_features,
-                   "bias": m.bias is not None},
-    ),
-    "Identity": LayerSpec(nn.Identity),
-    "ReLU": LayerSpec(nn.ReLU),
-    "Sigmoid": LayerSpec(nn.Sigmoid),
-    "Tanh": LayerSpec(nn.Tanh),
-    "Softplus": LayerSpec(nn.Softplus),
-    "LeakyReLU": LayerSpec(nn.LeakyReLU, {"negative_slope": _number()}),
-    "GELU": LayerSpec(nn.GELU, {"approximate": _choice("none", "tanh")}),
-    "Softmax": LayerSpec(nn.Softmax, {"dim": _axis}),
-    "LogSoftmax": LayerSpec(nn.LogSoftmax, {"dim": _axis}),
-    "Flatten": LayerSpec(nn.Flatten, {"start_dim": _axis, "end_dim": _axis}),
-    "Dropout": LayerSpec(nn.Dropout, {"p": _number(0.0, 1.0)}),
-    "BatchNorm1d": LayerSpec(
-        nn.BatchNorm1d,
-        {"num_features": _count, "eps": _EPS, "momentum": _number(optional=True),
-         "affine": _flag, "track_running_stats": _flag},
-        _batch_norm_state,
-    ),
-    "LayerNorm": LayerSpec(
-        nn.LayerNorm,
-        {"normalized_shape": _shape, "eps": _EPS, "elementwise_affine": _flag, "bias": _flag},
-        _layer_norm_state, _read_layer_norm,
-    ),
+CHECKS: dict[str, Callable[[Setting, Any, str], Any]] = {
+    "count": _count, "integer": _integer, "axis": _axis, "flag": _flag, "number": _number,
+    "choice": _choice, "shape": _shape,
 }
-_TYPE_NAMES = {spec.layer: name for name, spec in LAYER_TYPES.items()}
+
+
+def _known_types() -> str:
+    return ", ".join(["Sequential", *(entry.name for entry in layer_types())])
+
+
 _CHILD_NAME = re.compile(r"[0-9]+|[A-Za-z][A-Za-z0-9_]*")
 
 
@@ -186,19 +135,19 @@ def describe(model: nn.Module, where: str = "model") -> dict[str, Any]:
         if names != [str(i) for i in range(len(names))]:
             config["names"] = names
         return config
-    if kind not in _TYPE_NAMES:
-        savable = ", ".join(["Sequential", *LAYER_TYPES])
+    entry = layer_type_of(kind)
+    if entry is None:
         raise TypeError(
             f"cannot save {where}: it is a {kind.__qualname__}, which glassnet cannot rebuild "
-            f"from a file without running its code. Savable layers: {savable}. Save its "
-            "weights with model.state_dict() and safetensors.numpy.save_file instead."
+            f"from a file without running its code. Savable layers: {_known_types()}. Save "
+            "its weights with model.state_dict() and safetensors.numpy.save_file instead, or "
+            "register the layer with gn.nn.register_layer."
         )
     if any(True for _ in model.children()):
         raise TypeError(f"cannot save {where}: this {kind.__name__} has sub-modules attached, "
                         "which its type does not describe.")
-    spec = LAYER_TYPES[_TYPE_NAMES[kind]]
-    raw = spec.read(model) if spec.read else {name: getattr(model, name) for name in spec.fields}
-    return {"type": _TYPE_NAMES[kind], **{name: _plain(value) for name, value in raw.items()}}
+    raw = entry.config(model)
+    return {"type": entry.name, **{name: _plain(value) for name, value in raw.items()}}
 
 
 # -- JSON -> checked config -> model ------------------------------------------------------------
@@ -258,20 +207,21 @@ def _validate(config: Any, where: str) -> dict[str, Any]:
     kind = config["type"]
     if kind == "Sequential":
         return _validate_sequential(config, where)
-    if kind not in LAYER_TYPES:
+    entry = layer_type(kind)
+    if entry is None:
         raise ModelFormatError(
-            f"{where}: unknown layer type {kind!r:.60}. Known types: "
-            f"{', '.join(['Sequential', *LAYER_TYPES])}."
+            f"{where}: unknown layer type {kind!r:.60}. Known types: {_known_types()}."
         )
-    spec = LAYER_TYPES[kind]
+    settings = entry.settings
     given = set(config) - {"type"}
-    if given != set(spec.fields):
-        missing, extra = set(spec.fields) - given, given - set(spec.fields)
+    if given != set(settings):
+        missing, extra = set(settings) - given, given - set(settings)
         raise ModelFormatError(
-            f"{where} ({kind}): expected the settings {sorted(spec.fields)}; missing "
+            f"{where} ({kind}): expected the settings {sorted(settings)}; missing "
             f"{sorted(missing)}, unexpected {sorted(extra, key=str)[:5]}."
         )
-    checked = {name: check(config[name], f"{where}.{name}") for name, check in spec.fields.items()}
+    checked = {name: CHECKS[setting.kind](setting, config[name], f"{where}.{name}")
+               for name, setting in settings.items()}
     return {"type": kind, **checked}
 
 
@@ -299,6 +249,15 @@ def _validate_sequential(config: dict[str, Any], where: str) -> dict[str, Any]:
     return checked
 
 
+def _registered(kind: str) -> LayerType:
+    """The registration of a type that validate() accepted."""
+    entry = layer_type(kind)
+    if entry is None:  # unregistered since the config was validated
+        raise ModelFormatError(f"unknown layer type {kind!r:.60}. Known types: "
+                               f"{_known_types()}.")
+    return entry
+
+
 def _children(config: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     names = config.get("names", [str(i) for i in range(len(config["layers"]))])
     return list(zip(names, config["layers"], strict=True))
@@ -311,14 +270,15 @@ def expected_state(config: dict[str, Any], prefix: str = "") -> StateSpec:
         for name, child in _children(config):
             state.update(expected_state(child, f"{prefix}{name}."))
         return state
-    return {prefix + name: spec for name, spec in LAYER_TYPES[config["type"]].state(config).items()}
+    layer_state = _registered(config["type"]).state(config)
+    return {prefix + name: spec for name, spec in layer_state.items()}
 
 
 def _construct(config: dict[str, Any]) -> nn.Module:
     if config["type"] == "Sequential":
         return nn.Sequential({name: _construct(child) for name, child in _children(config)})
-    spec = LAYER_TYPES[config["type"]]
-    return spec.layer(**{name: config[name] for name in spec.fields})
+    entry = _registered(config["type"])
+    return entry.layer(**{name: config[name] for name in entry.settings})
 
 
 def build(config: dict[str, Any]) -> nn.Module:

@@ -1,10 +1,13 @@
 """Layers with parameters, containers and loss modules, with PyTorch's names and defaults.
 
-Import as ``glassnet.nn`` (``gn.nn``); initialisers are in ``glassnet.nn.init``.
+Import as ``glassnet.nn`` (``gn.nn``); initialisers are in ``glassnet.nn.init``. ``mlp(sizes)``
+builds the usual multi-layer perceptron; ``register_layer`` makes a new layer type savable and
+exportable (see ``glassnet.nn.registry``).
 """
 
-from glassnet.nn import init, utils
+from glassnet.nn import init, registry, utils
 from glassnet.nn.activation import (
+    ACTIVATIONS,
     GELU,
     LeakyReLU,
     LogSoftmax,
@@ -28,10 +31,13 @@ from glassnet.nn.loss import (
     NLLLoss,
 )
 from glassnet.nn.module import LoadResult, Module, Parameter, RemovableHandle
+from glassnet.nn.multilayer_perceptron import mlp
 from glassnet.nn.normalization import BatchNorm1d, LayerNorm
+from glassnet.nn.registry import register_layer, unregister_layer
 from glassnet.nn.summary import ModelSummary
 
 __all__ = [
+    "ACTIVATIONS",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -61,5 +67,9 @@ __all__ = [
     "Softplus",
     "Tanh",
     "init",
+    "mlp",
+    "register_layer",
+    "registry",
+    "unregister_layer",
     "utils",
 ]

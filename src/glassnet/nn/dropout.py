@@ -9,6 +9,7 @@ import numpy as np
 from glassnet import functional as F
 from glassnet.autograd import Tensor, detached
 from glassnet.nn.module import Module
+from glassnet.nn.registry import elementwise, number, register_layer
 
 
 class Dropout(Module):
@@ -33,3 +34,8 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+# An exported model runs in eval mode, where dropout passes its input through.
+register_layer(Dropout, settings={"p": number(0.0, 1.0)}, export=elementwise("Identity"),
+               keeps_shape=True)

@@ -1,4 +1,7 @@
-"""``Linear`` and ``Identity``: the affine layer y = x Wᵀ + b, and the layer that does nothing."""
+"""``Linear`` and ``Identity``: the affine layer y = x Wᵀ + b, and the layer that does nothing.
+
+Each is registered (see ``glassnet.nn.registry``) with its settings, tensors and ONNX form.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from glassnet.errors import ShapeError
 from glassnet.functional.linear_ops import make_linear_op
 from glassnet.nn import init
 from glassnet.nn.module import Module, Parameter
+from glassnet.nn.registry import COUNT, FLAG, Shape, StateSpec, elementwise, register_layer
 
 
 def check_features(x: Tensor | np.ndarray, expected: int, *, who: str) -> None:
@@ -94,3 +98,44 @@ class Identity(Module):
 
     def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
         return x
+
+
+def _linear_state(config: dict[str, Any]) -> StateSpec:
+    out_features, in_features = config["out_features"], config["in_features"]
+    state = {"weight": ((out_features, in_features), "float")}
+    if config["bias"]:
+        state["bias"] = ((out_features,), "float")
+    return state
+
+
+def _export_linear(
+    builder: Any, layer: Linear, x: str, shape: Shape, name: str
+) -> tuple[str, Shape]:
+    """(N, in) -> one Gemm computing x·Wᵀ + b; (N, …, in) -> MatMul (+ Add)."""
+    if not shape or shape[-1] != layer.in_features:
+        raise ShapeError(f"{name} (Linear) expects {layer.in_features} input features; the "
+                         f"layers before it produce samples of shape {shape}.")
+    weight = layer.weight.data
+    bias = None if layer.bias is None else builder.constant(f"{name}.bias", layer.bias.data)
+    out_shape = (*shape[:-1], layer.out_features)
+    if len(shape) == 1:
+        inputs = [x, builder.constant(f"{name}.weight", weight)] + ([bias] if bias else [])
+        return builder.node("Gemm", inputs, f"{name}_Gemm", transB=1), out_shape
+    # Gemm takes 2-D inputs only; MatMul broadcasts over the middle axes
+    weight_t = builder.constant(f"{name}.weight_t", weight.T)
+    product = builder.node("MatMul", [x, weight_t], f"{name}_MatMul")
+    if bias is None:
+        return product, out_shape
+    return builder.node("Add", [product, bias], f"{name}_Add"), out_shape
+
+
+register_layer(
+    Linear,
+    settings={"in_features": COUNT, "out_features": COUNT, "bias": FLAG},
+    config=lambda layer: {"in_features": layer.in_features, "out_features": layer.out_features,
+                          "bias": layer.bias is not None},
+    state=_linear_state,
+    export=_export_linear,
+    input_shape=lambda layer: (layer.in_features,),
+)
+register_layer(Identity, export=elementwise("Identity"), keeps_shape=True)

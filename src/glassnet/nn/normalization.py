@@ -8,6 +8,7 @@ run over: the batch (BatchNorm, per feature) or the features (LayerNorm, per sam
     ∂L/∂γ = Σ g·x̂,   ∂L/∂β = Σ g   (summed over the axes γ and β are shared across).
 
 In eval mode BatchNorm uses its running statistics, constants, so ∂L/∂x = ĝ / √(σ² + ε).
+Both are registered (see ``glassnet.nn.registry``) with their settings, tensors and ONNX form.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ from glassnet.autograd import (
 )
 from glassnet.errors import ShapeError
 from glassnet.nn.module import Module, Parameter
+from glassnet.nn.registry import (
+    COUNT,
+    FLAG,
+    SHAPE,
+    Shape,
+    StateSpec,
+    number,
+    register_layer,
+)
 
 
 class Normalize(Function):
@@ -256,3 +266,105 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+# -- files and ONNX -----------------------------------------------------------------------------
+def _batch_norm_state(config: dict[str, Any]) -> StateSpec:
+    features: Shape = (config["num_features"],)
+    state: StateSpec = {}
+    if config["affine"]:
+        state.update(weight=(features, "float"), bias=(features, "float"))
+    if config["track_running_stats"]:
+        state.update(running_mean=(features, "float"), running_var=(features, "float"),
+                     num_batches_tracked=((), "int64"))
+    return state
+
+
+def _export_batch_norm(
+    builder: Any, layer: BatchNorm1d, x: str, shape: Shape, name: str
+) -> tuple[str, Shape]:
+    """BatchNormalization on the running statistics; without them, the batch's own statistics
+    spelled out in ONNX operators."""
+    b, features = builder, layer.num_features
+    if len(shape) not in (1, 2) or shape[0] != features:
+        raise ShapeError(f"{name} (BatchNorm1d) expects samples of shape ({features},) or "
+                         f"({features}, length); the layers before it produce {shape}.")
+    weight = np.ones(features) if layer.weight is None else layer.weight.data
+    bias = np.zeros(features) if layer.bias is None else layer.bias.data
+    if layer.track_running_stats:
+        inputs = [x, b.constant(f"{name}.weight", weight), b.constant(f"{name}.bias", bias),
+                  b.constant(f"{name}.running_mean", layer.running_mean),
+                  b.constant(f"{name}.running_var", layer.running_var)]
+        return b.node("BatchNormalization", inputs, f"{name}_BatchNormalization",
+                      epsilon=float(layer.eps)), shape
+    # No running statistics: even in eval mode the batch's own mean and variance normalise it.
+    # In float64, as glassnet computes them: a float32 square overflows from |x| ~ 1e19.
+    axes = [0] if len(shape) == 1 else [0, 2]
+    wide = b.cast(x, np.float64, f"{name}_to_double")
+    mean = b.reduce_mean(wide, axes, f"{name}_mean")
+    centred = b.node("Sub", [wide, mean], f"{name}_centred")
+    variance = b.reduce_mean(b.node("Mul", [centred, centred], f"{name}_squares"), axes,
+                             f"{name}_variance")
+    eps = b.constant(f"{name}.eps", layer.eps, dtype=np.float64)
+    std = b.node("Sqrt", [b.node("Add", [variance, eps], f"{name}_variance_eps")], f"{name}_std")
+    normalised = b.cast(b.node("Div", [centred, std], f"{name}_normalised"), np.float32,
+                        f"{name}_to_float")
+    column = (features,) if len(shape) == 1 else (features, 1)
+    scale = b.constant(f"{name}.weight_column", weight.reshape(column))
+    shift = b.constant(f"{name}.bias_column", bias.reshape(column))
+    scaled = b.node("Mul", [normalised, scale], f"{name}_scaled")
+    return b.node("Add", [scaled, shift], f"{name}_shifted"), shape
+
+
+def _layer_norm_config(layer: LayerNorm) -> dict[str, Any]:
+    has_bias = layer.bias is not None if layer.elementwise_affine else True
+    return {"normalized_shape": list(layer.normalized_shape), "eps": layer.eps,
+            "elementwise_affine": layer.elementwise_affine, "bias": has_bias}
+
+
+def _layer_norm_state(config: dict[str, Any]) -> StateSpec:
+    shape = tuple(config["normalized_shape"])
+    state: StateSpec = {}
+    if config["elementwise_affine"]:
+        state["weight"] = (shape, "float")
+        if config["bias"]:
+            state["bias"] = (shape, "float")
+    return state
+
+
+def _export_layer_norm(
+    builder: Any, layer: LayerNorm, x: str, shape: Shape, name: str
+) -> tuple[str, Shape]:
+    b, dims = builder, len(layer.normalized_shape)
+    if len(shape) < dims or shape[len(shape) - dims :] != layer.normalized_shape:
+        raise ShapeError(f"{name} (LayerNorm) normalises the last axes {layer.normalized_shape}; "
+                         f"the layers before it produce samples of shape {shape}.")
+    weight = np.ones(layer.normalized_shape) if layer.weight is None else layer.weight.data
+    # In float64, as glassnet computes the statistics: a float32 variance overflows from
+    # |x| ~ 1e19, and onnxruntime's float32 kernel would then return garbage, not inf.
+    inputs = [b.cast(x, np.float64, f"{name}_to_double"),
+              b.constant(f"{name}.weight", weight, dtype=np.float64)]
+    if layer.bias is not None:
+        inputs.append(b.constant(f"{name}.bias", layer.bias.data, dtype=np.float64))
+    normalised = b.node("LayerNormalization", inputs, f"{name}_LayerNormalization", axis=-dims,
+                        epsilon=float(layer.eps))
+    return b.cast(normalised, np.float32, f"{name}_to_float"), shape
+
+
+register_layer(
+    BatchNorm1d,
+    settings={"num_features": COUNT, "eps": number(0.0), "momentum": number(optional=True),
+              "affine": FLAG, "track_running_stats": FLAG},
+    state=_batch_norm_state,
+    export=_export_batch_norm,
+    input_shape=lambda layer: (layer.num_features,),
+)
+register_layer(
+    LayerNorm,
+    settings={"normalized_shape": SHAPE, "eps": number(0.0), "elementwise_affine": FLAG,
+              "bias": FLAG},
+    config=_layer_norm_config,
+    state=_layer_norm_state,
+    export=_export_layer_norm,
+    input_shape=lambda layer: layer.normalized_shape,
+)

@@ -13,6 +13,8 @@ import onnx.checker
 import onnx.helper
 import onnx.numpy_helper
 
+from glassnet._version import __version__
+
 # Opset 17 has LayerNormalization; with IR version 8 the files load in onnxruntime >= 1.14.
 DEFAULT_OPSET = 17
 IR_VERSION_BY_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10}
@@ -20,7 +22,12 @@ GRAPH_DTYPE = np.float32  # onnxruntime lacks float64 kernels for Erf and Softpl
 
 
 class GraphBuilder:
-    """Collects nodes and initializers; every name it hands out is unique in the graph."""
+    """Collects nodes and initializers; every name it hands out is unique in the graph.
+
+    Layers' export functions (registered in ``glassnet.nn.registry``) receive it and call
+    ``node``, ``constant``, ``cast`` and ``reduce_mean`` and read ``opset``: glassnet.nn never
+    imports onnx.
+    """
 
     def __init__(self, opset: int) -> None:
         self.opset = opset
@@ -69,6 +76,18 @@ class GraphBuilder:
         )
         return output
 
+    def cast(self, value: str, dtype: Any, name: str) -> str:
+        """A Cast node turning ``value`` into the NumPy ``dtype`` (e.g. np.float64)."""
+        element_type = onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+        return self.node("Cast", [value], name, to=element_type)
+
+    def reduce_mean(self, value: str, axes: Sequence[int], name: str) -> str:
+        """The mean of ``value`` over ``axes``, keeping them (length 1), in this opset's form."""
+        if self.opset >= 18:  # opset 18 moved the axes from an attribute to an input
+            axes_constant = self.constant(f"{name}.axes", list(axes), dtype=np.int64)
+            return self.node("ReduceMean", [value, axes_constant], name, keepdims=1)
+        return self.node("ReduceMean", [value], name, axes=list(axes), keepdims=1)
+
     def rename_output(self, value: str, name: str) -> str:
         """Expose ``value`` under the graph-output name ``name`` (an Identity node)."""
         self._used.add(name)
@@ -83,8 +102,6 @@ class GraphBuilder:
         graph_name: str,
         doc: str,
     ) -> onnx.ModelProto:
-        from glassnet import __version__
-
         graph = onnx.helper.make_graph(
             self.nodes, graph_name, list(inputs), list(outputs), self.initializers
         )

@@ -151,15 +151,8 @@ class NeuralNetBase(BaseEstimator):
     # -- the network ----------------------------------------------------------------------------
     def _build_network(self, n_features: int, n_outputs: int) -> nn.Sequential:
         """Linear → activation (→ Dropout) for each hidden layer, then Linear to the outputs."""
-        layers: list[nn.Module] = []
-        width = n_features
-        for size in _params.hidden_sizes(self):
-            layers += [nn.Linear(width, size), _params.ACTIVATIONS[self.activation]()]
-            if self.dropout > 0:
-                layers.append(nn.Dropout(self.dropout))
-            width = size
-        layers.append(nn.Linear(width, n_outputs))
-        return nn.Sequential(*layers)
+        sizes = [n_features, *_params.hidden_sizes(self), n_outputs]
+        return nn.mlp(sizes, activation=self.activation, dropout=self.dropout)
 
     def _outputs(self, X: Any) -> np.ndarray:
         """The network's outputs for X, computed in float64: (N, features) -> (N, outputs).
@@ -283,3 +276,13 @@ class NeuralNetBase(BaseEstimator):
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")
+
+    def onnx_parts(self) -> dict[str, Any]:
+        """What ``gn.onnx.export`` builds its graph from: the fitted network, the number of
+        features, and the classes (a classifier) or whether predict returns (batch,) rows."""
+        check_is_fitted(self)
+        parts = {"network": self.model_, "n_features": self.n_features_in_,
+                 "name": "glassnet_estimator"}
+        if hasattr(self, "classes_"):
+            return {**parts, "classes": self.classes_}
+        return {**parts, "flat_output": bool(getattr(self, "_y_was_1d", False))}

@@ -20,8 +20,10 @@ _PARAMETERS = """
     ----------
     hidden_layer_sizes : tuple of int, default=(100,)
         The width of each hidden layer; ``()`` for none (a linear model).
-    activation : {"relu", "tanh", "logistic", "identity", "gelu", "leaky_relu"}, default="relu"
-        The activation after each hidden layer ("sigmoid" is another name for "logistic").
+    activation : str, default="relu"
+        The activation after each hidden layer: "relu", "tanh", "logistic" (or "sigmoid"),
+        "identity", "gelu", "leaky_relu" or "softplus", the names of ``glassnet.nn.ACTIVATIONS``
+        (which ``glassnet train --activation`` takes too).
     optimizer : {"adam", "adamw", "sgd", "rmsprop", "adagrad"}, default="adam"
         The glassnet optimizer, with its PyTorch defaults ("sgd": momentum 0.9, Nesterov).
     learning_rate : float, default=1e-3

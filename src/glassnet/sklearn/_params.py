@@ -1,25 +1,15 @@
 """The estimators' hyperparameters: checked in ``fit`` (never in ``__init__``, as sklearn asks),
-with messages in scikit-learn's words, and the names they map to in glassnet."""
+with messages in scikit-learn's words. The activation and optimizer names are glassnet's shared
+tables, ``nn.ACTIVATIONS`` and ``optim.OPTIMIZERS``, which the CLI reads too."""
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
 from typing import Any
 
-from glassnet import nn
-
-ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "logistic": nn.Sigmoid,  # scikit-learn's name
-    "sigmoid": nn.Sigmoid,
-    "identity": nn.Identity,
-    "gelu": nn.GELU,
-    "leaky_relu": nn.LeakyReLU,
-}
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
+from glassnet.nn import ACTIVATIONS
+from glassnet.optim import OPTIMIZERS, SGD
 
 
 def _invalid(estimator: Any, name: str, requirement: str, value: Any) -> ValueError:
@@ -54,9 +44,9 @@ def check_params(estimator: Any) -> None:
     """Raise ValueError for the first hyperparameter outside its range."""
     e = estimator
     hidden_sizes(e)
-    if e.activation not in ACTIVATIONS:
+    if not (isinstance(e.activation, str) and e.activation in ACTIVATIONS):
         raise _invalid(e, "activation", f"a str among {sorted(ACTIVATIONS)}", e.activation)
-    if e.optimizer not in OPTIMIZERS:
+    if not (isinstance(e.optimizer, str) and e.optimizer in OPTIMIZERS):
         raise _invalid(e, "optimizer", f"a str among {list(OPTIMIZERS)}", e.optimizer)
     if not (_is_real(e.learning_rate) and e.learning_rate > 0):
         raise _invalid(e, "learning_rate", "a float in the range (0.0, inf)", e.learning_rate)
@@ -90,10 +80,7 @@ def batch_size_for(estimator: Any, n_samples: int) -> int:
 
 def make_optimizer(name: str, parameters: list[Any], learning_rate: float) -> Any:
     """The glassnet optimizer called ``name`` (SGD with scikit-learn's momentum 0.9, Nesterov)."""
-    from glassnet import optim
-
-    if name == "sgd":
-        return optim.SGD(parameters, lr=learning_rate, momentum=0.9, nesterov=True)
-    constructor = {"adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop,
-                   "adagrad": optim.Adagrad}[name]
+    constructor = OPTIMIZERS[name]
+    if constructor is SGD:
+        return SGD(parameters, lr=learning_rate, momentum=0.9, nesterov=True)
     return constructor(parameters, lr=learning_rate)
