@@ -1,7 +1,11 @@
 """glassnet: a neural-network library on NumPy that shows its work."""
 
-from glassnet import callbacks, fast_paths, functional, io, nn, onnx, optim
+import importlib
+from types import ModuleType
+
+from glassnet import callbacks, fast_paths, functional, io, nn, optim
 from glassnet._allocator import tune_allocator
+from glassnet._version import __version__ as __version__
 from glassnet.autograd import (
     Function,
     Tensor,
@@ -35,7 +39,20 @@ from glassnet.io import load, save
 from glassnet.random import manual_seed
 from glassnet.training import evaluate, fit, predict
 
-__version__ = "0.1.0"
+# The adapters sit at the edge: the core never imports them, and ``gn.onnx`` (say) imports its
+# module on first use, so ``import glassnet`` does not load onnx, scikit-learn or matplotlib.
+ADAPTERS = {name: f"glassnet.{name}" for name in ("onnx", "plot", "sklearn", "tabular", "tutorial")}
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in ADAPTERS:
+        return importlib.import_module(ADAPTERS[name])
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *ADAPTERS])
+
 
 __all__ = [
     "DTypeError",
@@ -60,7 +77,6 @@ __all__ = [
     "from_numpy",
     "functional",
     "nn",
-    "onnx",
     "optim",
     "get_default_dtype",
     "gradcheck",

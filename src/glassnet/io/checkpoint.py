@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from glassnet._version import __version__
 from glassnet.errors import ModelFormatError
 from glassnet.io.atomic import (
     atomic_write_bytes,
@@ -57,8 +58,6 @@ def encode_checkpoint(
     extra: Any = None,
 ) -> bytes:
     """The bytes of a checkpoint file (what ``save_checkpoint`` writes)."""
-    import glassnet  # the version, read lazily: glassnet/__init__ imports this module
-
     given = {"model_state": dict(model_state), "optimizer_state": optimizer_state,
              "scheduler_state": scheduler_state, "training_state": training_state,
              "extra": extra}
@@ -74,7 +73,7 @@ def encode_checkpoint(
     document = {
         "format": CHECKPOINT_FORMAT,
         "format_version": CHECKPOINT_FORMAT_VERSION,
-        "glassnet_version": glassnet.__version__,
+        "glassnet_version": __version__,
         "sections": sections,
     }
     return encode_file(tensors, document)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import nn
+from glassnet._version import __version__
 from glassnet.errors import ModelFormatError
 from glassnet.io import architecture
 from glassnet.io.atomic import atomic_write_bytes
@@ -174,12 +175,10 @@ def save(
     if problem:
         raise ValueError(f"cannot save this model: {problem}; a model that diverged is never "
                          "saved.")
-    import glassnet  # the version, read lazily: glassnet/__init__ imports this module
-
     document = {
         "format": MODEL_FORMAT,
         "format_version": MODEL_FORMAT_VERSION,
-        "glassnet_version": glassnet.__version__,
+        "glassnet_version": __version__,
         "architecture": config,
         "metadata": _json_metadata(dict(metadata or {})),
     }

@@ -3,8 +3,11 @@
 Works for a ``Sequential`` of glassnet layers (Linear, the activations, Softmax / LogSoftmax,
 Dropout, BatchNorm1d, LayerNorm, Flatten, Identity; nested Sequentials too), for the fitted
 estimators of ``glassnet.sklearn``, for a scikit-learn ``Pipeline`` of scalers ending in one,
-and for a ``glassnet.tabular.TabularModel`` (what ``glassnet train`` saves), whose feature
-standardisation, class labels and target scaling become part of the graph.
+and for any object that describes itself by an ``onnx_parts()`` method, such as a
+``glassnet.tabular.TabularModel`` (what ``glassnet train`` saves), whose feature
+standardisation, class labels and target scaling become part of the graph (the protocol is in
+``glassnet.onnx._estimators``). This package imports none of glassnet's other adapters: it
+recognises estimators and tabular models by what they offer, not by their classes.
 The graph computes what ``gn.predict`` computes (eval mode: dropout off, BatchNorm on its
 running statistics), in float32, for any number of rows: the first axis is named "batch".
 
@@ -56,7 +59,7 @@ def export(
     model_or_estimator : a glassnet ``Sequential`` (or single layer); a fitted
         ``NeuralNetClassifier`` / ``NeuralNetRegressor``; a fitted ``Pipeline`` of
         StandardScaler / MinMaxScaler / MaxAbsScaler / RobustScaler steps ending in one; or a
-        ``TabularModel``.
+        ``TabularModel`` (or any object with ``onnx_parts()``).
     path : the ``.onnx`` file to write (atomically); ``None`` only builds the model.
     n_features : the number of input features, or one sample's shape as a tuple. Read from the
         first layer that fixes it (Linear, BatchNorm1d, LayerNorm) when not given; needed for
@@ -86,18 +89,19 @@ def export(
         raise ValueError(f"opset must be one of {known}; got {opset!r}.")
     if isinstance(model_or_estimator, nn.Module):
         proto = _models.model_to_onnx(model_or_estimator, n_features, opset)
-    elif type(model_or_estimator).__name__ == "TabularModel":
+    elif hasattr(model_or_estimator, "onnx_parts"):
         from glassnet.onnx import _estimators
 
-        proto = _estimators.tabular_to_onnx(model_or_estimator, n_features, opset)
+        proto = _estimators.offered_to_onnx(model_or_estimator, n_features, opset)
     elif type(model_or_estimator).__module__.split(".")[0] in ("sklearn", "glassnet"):
         from glassnet.onnx import _estimators
 
         proto = _estimators.estimator_to_onnx(model_or_estimator, n_features, opset)
     else:
         raise TypeError(
-            "gn.onnx.export expects a glassnet Module, a fitted glassnet.sklearn estimator or a "
-            f"scikit-learn Pipeline ending in one; got {type(model_or_estimator).__name__}."
+            "gn.onnx.export expects a glassnet Module, a fitted glassnet.sklearn estimator, a "
+            "scikit-learn Pipeline ending in one or an object with an onnx_parts() method; got "
+            f"{type(model_or_estimator).__name__}."
         )
     if path is not None:
         atomic_write_bytes(path, proto.SerializeToString())

@@ -1,21 +1,68 @@
-"""Fitted ``glassnet.sklearn`` estimators, alone or at the end of a Pipeline of scalers, as ONNX.
+"""Predictors that are more than a network, as ONNX: raw rows in, labels or values out.
+
+Two kinds reach this module, and neither is imported here (onnx is an adapter: it needs only
+the core):
+- an object offering ``onnx_parts()`` (``glassnet.tabular.TabularModel`` does), which returns a
+  dict of plain values: ``network`` (an ``nn.Module``, (batch, n_features) -> (batch,
+  n_outputs)) and ``n_features``, and optionally ``input_mean`` / ``input_std`` (the network
+  sees (x − input_mean) / input_std), ``classes`` (a classifier: softmax probabilities and
+  ``classes[argmax]`` labels), ``output_mean`` / ``output_std`` (a regressor's value is
+  output · output_std + output_mean), ``flat_output`` (predictions (batch,) rather than
+  (batch, n_outputs)), ``name`` and ``description``;
+- a fitted scikit-learn estimator whose network is the glassnet Module ``model_`` (the
+  estimators of ``glassnet.sklearn``), alone or at the end of a Pipeline of scalers, read
+  through scikit-learn's conventions (``n_features_in_``, ``classes_``).
 
 The classifier's graph ends in Softmax ("probabilities") and ArgMax → Gather into a constant
-holding ``classes_`` ("label"), so the labels come out as they went in: strings as an ONNX
+holding the classes ("label"), so the labels come out as they went in: strings as an ONNX
 string tensor, numbers as int64 / float / bool. Scalers become one or two element-wise nodes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 import onnx.helper
 
+from glassnet import nn
 from glassnet.onnx._graph import GraphBuilder, float_input, tensor_output
 from glassnet.onnx._layers import convert_module
 
 _SCALERS = ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler")
+
+
+@dataclass(frozen=True)
+class ExportParts:
+    """A predictor as its graph: input → [scalers] → (x − input_mean) / input_std → network →
+    softmax and labels (``classes`` given) or output · output_std + output_mean."""
+
+    network: nn.Module
+    n_features: int
+    input_mean: Any = None
+    input_std: Any = None
+    classes: Any = None
+    output_mean: float | None = None
+    output_std: float | None = None
+    flat_output: bool = False
+    name: str = "glassnet_predictor"
+    description: str = ""
+
+
+def offered_parts(obj: Any) -> ExportParts:
+    """The parts an object describes itself by (its ``onnx_parts()``), checked."""
+    offered = obj.onnx_parts()
+    kind = type(obj).__name__
+    known = {part.name for part in fields(ExportParts)}
+    if not isinstance(offered, dict) or not {"network", "n_features"} <= set(offered) <= known:
+        got = sorted(offered) if isinstance(offered, dict) else type(offered).__name__
+        raise TypeError(f"{kind}.onnx_parts() must return a dict with 'network' and "
+                        f"'n_features' and any of {sorted(known)}; got {got}.")
+    if not isinstance(offered["network"], nn.Module):
+        raise TypeError(f"{kind}.onnx_parts()['network'] must be a glassnet Module; got "
+                        f"{type(offered['network']).__name__}.")
+    return ExportParts(**offered)
 
 
 def _label_constant(b: GraphBuilder, classes: np.ndarray) -> tuple[str, int]:
@@ -101,63 +148,72 @@ def _regressor_outputs(
     return [tensor_output(predictions, onnx.TensorProto.FLOAT, [] if squeeze else [n_outputs])]
 
 
-def tabular_to_onnx(tabular_model: Any, n_features: Any, opset: int) -> onnx.ModelProto:
-    """A model trained by ``glassnet train``, its preprocessing included: raw feature rows in,
-    labels and probabilities (classification) or values in the target's units out."""
-    from glassnet.tabular import CLASSIFY
+def _check_features(parts: ExportParts, n_features: Any, what: str) -> None:
+    if n_features is not None and n_features not in (parts.n_features, (parts.n_features,)):
+        raise ValueError(f"n_features={n_features!r}, but the {what} was fitted on "
+                         f"{parts.n_features} features.")
 
-    prep = tabular_model.preprocessing
-    features = len(prep.feature_names)
-    if n_features is not None and n_features not in (features, (features,)):
-        raise ValueError(f"n_features={n_features!r}, but the model was trained on {features} "
-                         "features.")
+
+def parts_to_onnx(
+    parts: ExportParts, opset: int, scalers: list[tuple[str, Any]] | None = None
+) -> onnx.ModelProto:
+    """The graph of ``parts``, after the Pipeline ``scalers`` (name, fitted scaler) if any."""
+    features = parts.n_features
     b = GraphBuilder(opset)
-    x = b.node("Sub", [b.reserve("input"), b.constant("feature_mean", prep.feature_mean)],
-               "standardize_Sub")
-    x = b.node("Div", [x, b.constant("feature_std", prep.feature_std)], "standardize_Div")
-    outputs_value, (n_outputs,) = convert_module(b, tabular_model.model, x, (features,), "model")
-    if prep.task == CLASSIFY:
-        outputs = _classifier_outputs(b, outputs_value, n_outputs, prep.classes)
+    x = b.reserve("input")
+    for name, step in scalers or []:
+        x = _scaler(b, step, x, name)
+    if parts.input_mean is not None:
+        x = b.node("Sub", [x, b.constant("input_mean", parts.input_mean)], "standardize_Sub")
+    if parts.input_std is not None:
+        x = b.node("Div", [x, b.constant("input_std", parts.input_std)], "standardize_Div")
+    values, (n_outputs,) = convert_module(b, parts.network, x, (features,), "model")
+    if parts.classes is not None:
+        outputs = _classifier_outputs(b, values, n_outputs, parts.classes)
     else:
-        scaled = b.node("Mul", [outputs_value, b.constant("target_std", prep.target_std)],
-                        "target_Mul")
-        values = b.node("Add", [scaled, b.constant("target_mean", prep.target_mean)],
-                        "target_Add")
-        outputs = _regressor_outputs(b, values, n_outputs, squeeze=True)
-    doc = (f"glassnet tabular model ({prep.task}, target {prep.target!r}; features "
-           f"{', '.join(prep.feature_names)}), preprocessing included:\n{tabular_model.model!r}")
-    return b.model([float_input("input", (features,))], outputs, "glassnet_tabular", doc)
+        if parts.output_std is not None:
+            values = b.node("Mul", [values, b.constant("output_std", parts.output_std)],
+                            "target_Mul")
+        if parts.output_mean is not None:
+            values = b.node("Add", [values, b.constant("output_mean", parts.output_mean)],
+                            "target_Add")
+        outputs = _regressor_outputs(b, values, n_outputs, squeeze=parts.flat_output)
+    return b.model([float_input("input", (features,))], outputs, parts.name, parts.description)
+
+
+def offered_to_onnx(obj: Any, n_features: Any, opset: int) -> onnx.ModelProto:
+    """The ONNX model of an object offering ``onnx_parts()`` (see the module's docstring)."""
+    parts = offered_parts(obj)
+    _check_features(parts, n_features, "model")
+    return parts_to_onnx(parts, opset)
+
+
+def _estimator_parts(estimator: Any, final: Any) -> ExportParts:
+    """A fitted glassnet.sklearn estimator (``final``, alone or ending ``estimator``) as parts."""
+    if not hasattr(final, "onnx_parts"):
+        raise TypeError(
+            f"cannot export {type(final).__name__} to ONNX: gn.onnx.export takes glassnet "
+            "models, glassnet.sklearn estimators and Pipelines ending in one."
+        )
+    parts = offered_parts(final)
+    return replace(
+        parts,
+        n_features=int(getattr(estimator, "n_features_in_", parts.n_features)),
+        description=f"glassnet.sklearn {type(final).__name__}, exported:\n{estimator!r}",
+    )
 
 
 def estimator_to_onnx(estimator: Any, n_features: Any, opset: int) -> onnx.ModelProto:
     """The ONNX model of a fitted estimator or Pipeline (see ``glassnet.onnx.export``)."""
     from sklearn.utils.validation import check_is_fitted
 
-    from glassnet.sklearn import NeuralNetClassifier, NeuralNetRegressor
-
     preprocessing, final = _split_pipeline(estimator)
-    if not isinstance(final, (NeuralNetClassifier, NeuralNetRegressor)):
-        raise TypeError(
-            f"cannot export {type(final).__name__} to ONNX: gn.onnx.export takes glassnet "
-            "models, glassnet.sklearn estimators and Pipelines ending in one."
-        )
-    check_is_fitted(final)
+    if hasattr(final, "fit"):  # an estimator: scikit-learn's own check names what is unfitted
+        check_is_fitted(final)
+    parts = _estimator_parts(estimator, final)
     for _, step in preprocessing:
         check_is_fitted(step)
-    features = int(getattr(estimator, "n_features_in_", final.n_features_in_))
-    if n_features is not None and n_features not in (features, (features,)):
-        raise ValueError(f"n_features={n_features!r}, but the estimator was fitted on "
-                         f"{features} features.")
-    b = GraphBuilder(opset)
-    x = b.reserve("input")
-    for name, step in preprocessing:
-        x = _scaler(b, step, x, name)
-    logits, (n_outputs,) = convert_module(b, final.model_, x, (features,), "model_")
-    if isinstance(final, NeuralNetClassifier):
-        outputs = _classifier_outputs(b, logits, n_outputs, final.classes_)
-    else:
-        outputs = _regressor_outputs(b, logits, n_outputs, squeeze=final._y_was_1d)
-    doc = f"glassnet.sklearn {type(final).__name__}, exported:\n{estimator!r}"
-    model = b.model([float_input("input", (features,))], outputs, "glassnet_estimator", doc)
+    _check_features(parts, n_features, "estimator")
+    model = parts_to_onnx(parts, opset, preprocessing)
     onnx.helper.set_model_props(model, {"estimator": type(final).__name__})
     return model

@@ -99,6 +99,27 @@ class TabularModel:
             raise ValueError("predict_proba needs a classification model; this one regresses.")
         return self.preprocessing.probabilities(self.outputs(features))
 
+    def onnx_parts(self) -> dict[str, Any]:
+        """What ``gn.onnx.export`` writes: raw rows (N, F) -> (x − feature_mean) / feature_std ->
+        the network -> labels and probabilities, or values in the target's units (N,)."""
+        prep = self.preprocessing
+        parts: dict[str, Any] = {
+            "network": self.model,
+            "n_features": len(prep.feature_names),
+            "input_mean": prep.feature_mean,
+            "input_std": prep.feature_std,
+            "name": "glassnet_tabular",
+            "description": (f"glassnet tabular model ({prep.task}, target {prep.target!r}; "
+                            f"features {', '.join(prep.feature_names)}), preprocessing "
+                            f"included:\n{self.model!r}"),
+        }
+        if self.task == CLASSIFY:
+            parts["classes"] = prep.classes
+        else:
+            parts.update(output_mean=prep.target_mean, output_std=prep.target_std,
+                         flat_output=True)
+        return parts
+
     def features(self, table: Table) -> np.ndarray:
         """The model's feature columns of ``table`` (matched by name) as raw numbers (N, F)."""
         return self.preprocessing.features(table)
