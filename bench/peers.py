@@ -109,23 +109,17 @@ class NumpyFused:
     Softmax-CE backward is (p - onehot) / N; lr / N is folded into it, so each gradient
     buffer already holds lr * grad and the update is a plain `W -= dW`. The logits are kept
     transposed, (10, N), so the per-sample max and sum run along contiguous rows.
-    ``feature_major``: the hidden activations and their gradients, (N, h), are laid out
-    column-major, each product computed as the transpose of (bᵀ aᵀ), as glassnet lays out a
-    result with no more rows than columns (OpenBLAS runs those products faster here).
     """
 
-    def __init__(self, data: MLPData, feature_major: bool = False) -> None:
+    def __init__(self, data: MLPData) -> None:
         self.batches = data.train_batches
         self.params = [p.copy() for p in data.parameters]
         self.grads = [np.empty_like(p) for p in self.params]
         n, (_, h1, h2, k) = data.batch_size, LAYER_SIZES
         f32 = np.float32
-        order = "F" if feature_major else "C"
-        self.product = _product_transposed if feature_major else _product
-        self.hidden1, self.hidden2 = np.empty((n, h1), f32, order), np.empty((n, h2), f32, order)
-        self.dhidden1 = np.empty((n, h1), f32, order)
-        self.dhidden2 = np.empty((n, h2), f32, order)
-        self.active1, self.active2 = np.empty((n, h1), bool, order), np.empty((n, h2), bool, order)
+        self.hidden1, self.hidden2 = np.empty((n, h1), f32), np.empty((n, h2), f32)
+        self.dhidden1, self.dhidden2 = np.empty((n, h1), f32), np.empty((n, h2), f32)
+        self.active1, self.active2 = np.empty((n, h1), bool), np.empty((n, h2), bool)
         self.logits_t = np.empty((k, n), f32)
         self.row_max, self.row_sum = np.empty(n, f32), np.empty(n, f32)
         self.picked, self.log_sum = np.empty(n, f32), np.empty(n, f32)
@@ -149,10 +143,10 @@ class NumpyFused:
         w1, b1, w2, b2, w3, b3 = self.params
         dw1, db1, dw2, db2, dw3, db3 = self.grads
         h1, h2, z = self.hidden1, self.hidden2, self.logits_t
-        self.product(x, w1.T, h1)
+        np.matmul(x, w1.T, out=h1)
         h1 += b1
         np.maximum(h1, 0, out=h1)
-        self.product(h1, w2.T, h2)
+        np.matmul(h1, w2.T, out=h2)
         h2 += b2
         np.maximum(h2, 0, out=h2)
         np.matmul(w3, h2.T, out=z)
@@ -172,12 +166,12 @@ class NumpyFused:
         z.reshape(-1)[label_index] -= self.scale
         np.matmul(z, h2, out=dw3)
         np.matmul(z, self.ones, out=db3)
-        self.product(z.T, w3, self.dhidden2)
+        np.matmul(z.T, w3, out=self.dhidden2)
         np.greater(h2, 0, out=self.active2)
         self.dhidden2 *= self.active2
         np.matmul(self.dhidden2.T, h1, out=dw2)
         np.matmul(self.ones, self.dhidden2, out=db2)
-        self.product(self.dhidden2, w2, self.dhidden1)
+        np.matmul(self.dhidden2, w2, out=self.dhidden1)
         np.greater(h1, 0, out=self.active1)
         self.dhidden1 *= self.active1
         np.matmul(self.dhidden1.T, x, out=dw1)
@@ -187,14 +181,6 @@ class NumpyFused:
 
     def weights(self) -> list[np.ndarray]:
         return self.params
-
-
-def _product(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    np.matmul(a, b, out=out)
-
-
-def _product_transposed(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    np.matmul(b.T, a.T, out=out.T)  # a @ b into a column-major out
 
 
 class NumpyForward:
@@ -327,8 +313,6 @@ class SklearnMLP:
 
 PEERS: list[Contender] = [
     Contender("numpy_fused", "train", NumpyFused, note="hand-fused NumPy, the bar"),
-    Contender("numpy_fused_fmajor", "train", lambda data: NumpyFused(data, feature_major=True),
-              note="the bar with glassnet's feature-major layout"),  # fmt: skip
     Contender("torch_eager", "train", TorchEager, ("torch",), "nn.Sequential + optim.SGD"),
     Contender("sklearn_mlp", "train", SklearnMLP, ("sklearn.neural_network",),
               "MLPClassifier.partial_fit, 1 epoch per call"),  # fmt: skip
@@ -348,6 +332,7 @@ def glassnet_contenders() -> list[Contender]:
     kept in GLASSNET_IMPORT_ERROR for the scripts to print, and the peers still run.
     """
     global GLASSNET_IMPORT_ERROR
+    GLASSNET_IMPORT_ERROR = ""
     if not Path(__file__).with_name("glassnet_contenders.py").exists():
         return []
     try:
@@ -377,7 +362,11 @@ def all_contenders(kind: str | None = None) -> list[Contender]:
 
 
 def find(kind: str, name: str) -> Contender:
+    """The contender of that kind and name; the KeyError says why glassnet's are missing."""
     for contender in all_contenders(kind):
         if contender.name == name:
             return contender
-    raise KeyError(f"no contender {name!r} of kind {kind!r}")
+    message = f"no contender {name!r} of kind {kind!r}"
+    if GLASSNET_IMPORT_ERROR:  # a child process would otherwise hide the import's own error
+        message += f" (glassnet contenders not available: {GLASSNET_IMPORT_ERROR})"
+    raise KeyError(message)

@@ -183,7 +183,7 @@ def test_random_state_repeats_exactly_and_leaves_glassnet_generator_alone(blobs)
     ("validation_fraction", 1.0, r"range \(0.0, 1.0\)"),
     ("n_iter_no_change", 0, r"an int in the range \[1, inf\)"),
     ("tol", -1e-4, r"a float in the range \[0.0, inf\)"),
-    # infinity is outside these ranges too, as in scikit-learn (it used to be accepted)
+    # infinity is outside these ranges too, as in scikit-learn's own parameter checks
     ("learning_rate", float("inf"), r"range \(0.0, inf\)"),
     ("alpha", float("inf"), r"a float in the range \[0.0, inf\)"),
     ("tol", float("inf"), r"a float in the range \[0.0, inf\)"),
