@@ -5,12 +5,19 @@ also have a fast version beside it, kept only where ``bench/`` shows that it mat
 optimizer's update through BLAS, a layer's product in another memory layout). Both compute the
 same function; where the bits may differ, the fast version's docstring says by how much.
 
-The switch is read where a fast path is chosen, so turning it off takes effect at once:
+A fast path is either chosen where it runs (``if fast_paths.enabled():``, once per optimizer
+step, say) or, where even that check would cost a noticeable share of the work (an op on one
+sample), installed here as the fast variant of a method: ``install(Function, "apply", fast)``
+makes ``Function.apply`` the fast one while the switch is on and the reference one while it is
+off, so the choice is made once, when the switch moves. ``installed()`` lists them. Turning the
+switch off takes effect at once:
 
     >>> import glassnet as gn
     >>> with gn.fast_paths.disabled():
     ...     gn.fast_paths.enabled()
     False
+    >>> "Function.apply" in gn.fast_paths.installed()
+    True
 
 ``GLASSNET_FAST_PATHS=0`` in the environment starts a process with them off, to compare the
 two, to debug, or to read along in the reference code with a debugger.
@@ -20,9 +27,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 _enabled = os.environ.get("GLASSNET_FAST_PATHS", "1") != "0"
+
+
+# (owner, attribute, reference, fast) for every installed fast variant
+_variants: list[tuple[Any, str, Callable[..., Any], Callable[..., Any]]] = []
 
 
 def enabled() -> bool:
@@ -36,6 +48,27 @@ def set_enabled(value: bool) -> None:
     if not isinstance(value, bool):
         raise TypeError(f"set_enabled expects True or False; got {value!r}.")
     _enabled = value
+    for owner, attribute, reference, fast in _variants:
+        setattr(owner, attribute, fast if value else reference)
+
+
+def install(owner: Any, attribute: str, fast: Callable[..., Any]) -> None:
+    """Make ``fast`` the ``owner.attribute`` used while fast paths are on; the one defined there
+    is the reference, used while they are off. Both must compute the same function."""
+    if any(o is owner and a == attribute for o, a, _, _ in _variants):
+        raise ValueError(f"{_name(owner)}.{attribute} already has a fast variant.")
+    reference = getattr(owner, attribute)
+    _variants.append((owner, attribute, reference, fast))
+    setattr(owner, attribute, fast if _enabled else reference)
+
+
+def installed() -> list[str]:
+    """The methods that have a fast variant, as "Owner.method"."""
+    return [f"{_name(owner)}.{attribute}" for owner, attribute, _, _ in _variants]
+
+
+def _name(owner: Any) -> str:
+    return getattr(owner, "__qualname__", getattr(owner, "__name__", repr(owner)))
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.autograd import Function, Tensor, input_tensor, promote
-from glassnet.functional.linear_ops import make_linear_op
+from glassnet.functional.linear_ops import LinearOp
 from glassnet.random import default_generator
 
 
@@ -19,8 +19,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.data.dtype is not dtype or (bias is not None and bias.data.dtype is not dtype):
         x, weight, bias = promote(x, weight, bias)  # an int batch becomes float32, say
     if bias is None:
-        return make_linear_op().apply(x, weight)
-    return make_linear_op().apply(x, weight, bias)
+        return LinearOp().apply(x, weight)
+    return LinearOp().apply(x, weight, bias)
 
 
 class DropoutOp(Function):

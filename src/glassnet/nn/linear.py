@@ -19,7 +19,7 @@ from glassnet.autograd import (
     promote_arrays,
 )
 from glassnet.errors import ShapeError
-from glassnet.functional.linear_ops import make_linear_op
+from glassnet.functional.linear_ops import LinearOp
 from glassnet.nn import init
 from glassnet.nn.module import Module, Parameter
 from glassnet.nn.registry import COUNT, FLAG, Shape, StateSpec, elementwise, register_layer
@@ -80,7 +80,7 @@ class Linear(Module):
         bias = None if self.bias is None else self.bias.data
         if x.dtype is not weight.dtype:
             x, weight, bias = promote_arrays(x, weight, bias)
-        return make_linear_op().forward(x, weight, bias)
+        return LinearOp().forward(x, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
