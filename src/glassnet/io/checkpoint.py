@@ -27,7 +27,7 @@ from glassnet.io.atomic import (
 )
 from glassnet.io.format import decode, encode_file, first_non_finite
 from glassnet.io.nested import flatten, unflatten
-from glassnet.io.source import ByteSource, MemorySource, open_source
+from glassnet.io.source import ByteSource, open_source
 
 CHECKPOINT_FORMAT = "glassnet.checkpoint"
 CHECKPOINT_FORMAT_VERSION = 1
@@ -77,11 +77,6 @@ def encode_checkpoint(
         "sections": sections,
     }
     return encode_file(tensors, document)
-
-
-def decode_checkpoint(data: bytes) -> dict[str, Any]:
-    """Verify and decode checkpoint bytes; ModelFormatError for anything not intact."""
-    return _read_checkpoint(MemorySource(data))
 
 
 def _read_checkpoint(source: ByteSource) -> dict[str, Any]:

@@ -29,7 +29,7 @@ import numpy as np
 import safetensors.numpy
 
 from glassnet.errors import ModelFormatError
-from glassnet.io.source import ByteSource, MemorySource
+from glassnet.io.source import ByteSource
 
 DOCUMENT_KEY = "glassnet"
 CHECKSUM_KEY = "glassnet.sha256"
@@ -343,14 +343,6 @@ def decode(
             "edited after it was saved)."
         )
     return document, tensors
-
-
-def decode_file(
-    data: bytes, *, expected_format: str, supported_version: int
-) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """``decode`` of a file's bytes already in memory."""
-    return decode(MemorySource(data), expected_format=expected_format,
-                  supported_version=supported_version)
 
 
 # -- values ---------------------------------------------------------------------------------------
