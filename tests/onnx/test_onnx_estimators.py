@@ -93,6 +93,16 @@ def test_estimator_graph_has_a_dynamic_batch_and_its_feature_count(blobs):
     assert [output.name for output in proto.graph.output] == ["label", "probabilities"]
 
 
+@pytest.mark.parametrize("pipeline", [False, True], ids=["alone", "in-a-pipeline"])
+def test_the_model_names_the_estimator_it_was_exported_from(blobs, pipeline):
+    X, y = blobs
+    estimator = NeuralNetClassifier(**SMALL)
+    proto = gn.onnx.export((make_pipeline(StandardScaler(), estimator) if pipeline
+                            else estimator).fit(X, y), None)  # fmt: skip
+    assert {p.key: p.value for p in proto.metadata_props} == {"estimator": "NeuralNetClassifier"}
+    assert proto.doc_string.startswith("glassnet.sklearn NeuralNetClassifier, exported:")
+
+
 def test_estimator_export_writes_the_file(blobs, tmp_path, run_onnx):
     X, y = blobs
     estimator = NeuralNetClassifier(**SMALL).fit(X, y)

@@ -89,14 +89,16 @@ def export(
         raise ValueError(f"opset must be one of {known}; got {opset!r}.")
     if isinstance(model_or_estimator, nn.Module):
         proto = _models.model_to_onnx(model_or_estimator, n_features, opset)
+    elif hasattr(model_or_estimator, "get_params") and (
+        type(model_or_estimator).__module__.split(".")[0] in ("sklearn", "glassnet")
+    ):  # a scikit-learn estimator or Pipeline: exported with its steps and its class named
+        from glassnet.onnx import _estimators
+
+        proto = _estimators.estimator_to_onnx(model_or_estimator, n_features, opset)
     elif hasattr(model_or_estimator, "onnx_parts"):
         from glassnet.onnx import _estimators
 
         proto = _estimators.offered_to_onnx(model_or_estimator, n_features, opset)
-    elif type(model_or_estimator).__module__.split(".")[0] in ("sklearn", "glassnet"):
-        from glassnet.onnx import _estimators
-
-        proto = _estimators.estimator_to_onnx(model_or_estimator, n_features, opset)
     else:
         raise TypeError(
             "gn.onnx.export expects a glassnet Module, a fitted glassnet.sklearn estimator, a "

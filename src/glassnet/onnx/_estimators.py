@@ -9,9 +9,9 @@ the core):
   ``classes[argmax]`` labels), ``output_mean`` / ``output_std`` (a regressor's value is
   output · output_std + output_mean), ``flat_output`` (predictions (batch,) rather than
   (batch, n_outputs)), ``name`` and ``description``;
-- a fitted scikit-learn estimator whose network is the glassnet Module ``model_`` (the
-  estimators of ``glassnet.sklearn``), alone or at the end of a Pipeline of scalers, read
-  through scikit-learn's conventions (``n_features_in_``, ``classes_``).
+- a fitted estimator of ``glassnet.sklearn``, alone or at the end of a Pipeline of scalers:
+  its own ``onnx_parts()``, with the Pipeline's scalers before the network and the estimator's
+  class named in the model's properties.
 
 The classifier's graph ends in Softmax ("probabilities") and ArgMax → Gather into a constant
 holding the classes ("label"), so the labels come out as they went in: strings as an ONNX
