@@ -119,11 +119,14 @@ def test_an_empty_backup_folder_is_no_interrupted_run(tmp_path, data_csv):
 
 def test_a_second_run_into_the_same_model_is_refused_while_the_first_trains(tmp_path, data_csv):
     out = tmp_path / "model.safetensors"
-    first = subprocess.Popen(command(data_csv, out), stdout=subprocess.PIPE,
+    # more epochs than it can finish while the second starts (it is killed below): a first run
+    # that ended meanwhile would have released the folder before the second names its holder
+    epochs = 100_000
+    first = subprocess.Popen(command(data_csv, out, epochs=epochs), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=ENVIRONMENT)
     try:
         for line in first.stdout:
-            if line.startswith(f"Epoch 2/{EPOCHS} "):  # its folder locked, a backup written
+            if line.startswith(f"Epoch 2/{epochs} "):  # its folder locked, a backup written
                 break
         second = run(command(data_csv, out, "--resume"))
     finally:
