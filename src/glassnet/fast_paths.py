@@ -5,12 +5,11 @@ also have a fast version beside it, kept only where ``bench/`` shows that it mat
 optimizer's update through BLAS, a layer's product in another memory layout). Both compute the
 same function; where the bits may differ, the fast version's docstring says by how much.
 
-A fast path is either chosen where it runs (``if fast_paths.enabled():``, once per optimizer
-step, say) or, where even that check would cost a noticeable share of the work (an op on one
-sample), installed here as the fast variant of a method: ``install(Function, "apply", fast)``
-makes ``Function.apply`` the fast one while the switch is on and the reference one while it is
-off, so the choice is made once, when the switch moves. ``installed()`` lists them. Turning the
-switch off takes effect at once:
+A fast path is installed here as the fast variant of a method: ``install(Function, "apply",
+fast)`` makes ``Function.apply`` the fast one while the switch is on and the reference one while
+it is off, so the choice is made once, when the switch moves, and costs nothing per call (an op
+on one sample, an optimizer's step). ``installed()`` lists them. Code that chooses per call
+reads ``enabled()``. Turning the switch off takes effect at once:
 
     >>> import glassnet as gn
     >>> with gn.fast_paths.disabled():

@@ -14,7 +14,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     Array data x takes the weight's dtype; Tensors meet at their common dtype (type promotion,
     so an int64 batch through a float32 weight gives float32)."""
-    x = input_tensor(x, like=weight)
+    if type(x) is not Tensor:
+        x = input_tensor(x, like=weight)
     dtype = weight.data.dtype
     if x.data.dtype is not dtype or (bias is not None and bias.data.dtype is not dtype):
         x, weight, bias = promote(x, weight, bias)  # an int batch becomes float32, say

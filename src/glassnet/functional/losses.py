@@ -77,10 +77,9 @@ class MSE(_Loss):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         self.diff = diff = x - y
         if diff.size <= _FEW_ELEMENTS and self.reduction != "none":
-            # Σ d² as d·d, one call instead of a product and a reduction: on the tutorial's
-            # one output that halves the loss's cost; on a few terms the sums agree
-            flat = diff.reshape(-1)
-            return self.reduce_total(flat.dot(flat), diff.size)
+            # Σ d² as d·d (vdot flattens), one call instead of a product and a reduction: on
+            # the tutorial's one output that halves the loss's cost; on a few terms the sums agree
+            return self.reduce_total(np.vdot(diff, diff), diff.size)
         return self.reduce(diff * diff)
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -172,8 +171,10 @@ def _pair(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
     """Input and target of one shape as Tensors of one dtype: target data takes the input's
     float dtype, and two Tensors meet at their common dtype (type promotion: an int64 target
     Tensor leaves a float32 loss float32)."""
-    input = input_tensor(input)
-    target = input_tensor(target, like=input)
+    if type(input) is not Tensor:
+        input = input_tensor(input)
+    if type(target) is not Tensor:
+        target = input_tensor(target, like=input)
     _check_same_shape(input, target, who)
     if target.data.dtype is not input.data.dtype:
         input, target = promote(input, target)

@@ -59,10 +59,10 @@ class Adagrad(Optimizer):
             _adagrad_state(self.state, param, group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        if fast_paths.enabled():
-            adagrad_update_fast(group["params"], self.state, group, self._workspace)
-        else:
-            adagrad_update(group["params"], self.state, group)
+        adagrad_update(group["params"], self.state, group)
+
+    def _update_group_fast(self, group: dict[str, Any]) -> None:
+        adagrad_update_fast(group["params"], self.state, group, self._workspace)
 
 
 def _adagrad_state(state: dict[Tensor, dict[str, Any]], param: Tensor,
@@ -116,3 +116,6 @@ def adagrad_update_fast(params: list[Tensor], state: dict[Tensor, dict[str, Any]
         update = np.divide(grad, denominator, out=scratch)
         update *= lr / (1 + (param_state["step"] - 1) * lr_decay)
         param.data -= update
+
+
+fast_paths.install(Adagrad, "_update_group", Adagrad._update_group_fast)

@@ -62,10 +62,10 @@ class Adam(Optimizer):
         super()._check_group(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        if fast_paths.enabled():
-            adam_update_fast(group["params"], self.state, group, self._workspace)
-        else:
-            adam_update(group["params"], self.state, group)
+        adam_update(group["params"], self.state, group)
+
+    def _update_group_fast(self, group: dict[str, Any]) -> None:
+        adam_update_fast(group["params"], self.state, group, self._workspace)
 
 
 def _adam_state(state: dict[Tensor, dict[str, Any]], param: Tensor,
@@ -180,3 +180,6 @@ class AdamW(Adam):
             maximize=maximize,
             decoupled_weight_decay=True,
         )
+
+
+fast_paths.install(Adam, "_update_group", Adam._update_group_fast)

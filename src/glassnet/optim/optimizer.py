@@ -6,8 +6,10 @@ scheduler holding a reference to a parameter array keeps seeing the current valu
 
 Each optimizer's rule is a function that reads as its docstring's formula (``sgd_update``,
 ``adam_update``, …). Beside it, a fast variant (``sgd_update_fast``, …) computes the same in the
-optimizer's ``Workspace``, allocating nothing per step; ``_update_group`` takes it unless
-``gn.fast_paths`` is off. Both read and write the same state, so either may continue the other.
+optimizer's ``Workspace``, allocating nothing per step. ``_update_group`` calls the rule and
+``_update_group_fast`` the variant; ``gn.fast_paths.install`` makes the second the one used while
+fast paths are on, so the choice is made once. Both read and write the same state, so either
+may continue the other.
 """
 
 from __future__ import annotations

@@ -53,10 +53,10 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        if fast_paths.enabled():
-            rmsprop_update_fast(group["params"], self.state, group, self._workspace)
-        else:
-            rmsprop_update(group["params"], self.state, group)
+        rmsprop_update(group["params"], self.state, group)
+
+    def _update_group_fast(self, group: dict[str, Any]) -> None:
+        rmsprop_update_fast(group["params"], self.state, group, self._workspace)
 
 
 def _state_array(param_state: dict[str, Any], name: str, param: Tensor) -> np.ndarray:
@@ -145,3 +145,6 @@ def rmsprop_update_fast(params: list[Tensor], state: dict[Tensor, dict[str, Any]
         else:
             normalized *= lr
             param.data -= normalized
+
+
+fast_paths.install(RMSprop, "_update_group", RMSprop._update_group_fast)

@@ -61,10 +61,10 @@ class SGD(Optimizer):
             )
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        if fast_paths.enabled():
-            sgd_update_fast(group["params"], self.state, group, self._workspace)
-        else:
-            sgd_update(group["params"], self.state, group)
+        sgd_update(group["params"], self.state, group)
+
+    def _update_group_fast(self, group: dict[str, Any]) -> None:
+        sgd_update_fast(group["params"], self.state, group, self._workspace)
 
 
 def sgd_update(params: list[Tensor], state: dict[Tensor, dict[str, Any]],
@@ -137,3 +137,6 @@ def _direction(param: Tensor, state: dict[Tensor, dict[str, Any]], group: dict[s
     scratch = np.multiply(buffer, momentum, out=workspace.get(param, 1))
     scratch += grad
     return scratch
+
+
+fast_paths.install(SGD, "_update_group", SGD._update_group_fast)
