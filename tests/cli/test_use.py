@@ -28,7 +28,7 @@ def test_info_shows_architecture_features_classes_parameters_version(trained_cla
     parameters = sum(p.size for p in load_bundle(model_path).model.parameters())
     assert f"{model_path}: a glassnet model (format version 1, saved by glassnet " in out
     assert f"Parameters: {parameters:,}" in out
-    assert re.search(r"0 \(Linear\)\s+\(N, 64\)\s+320", out)  # the layer table, 4*64 + 64
+    assert re.search(r"0 \(Linear\)\s+\(N, 128\)\s+640", out)  # the layer table, 4*128 + 128
     assert "Features (4): sepal_length, sepal_width, petal_length, petal_width" in out
     assert "Classes (3): setosa, versicolor, virginica" in out
     assert "Predicts: 'species' (classification)" in out

@@ -14,8 +14,6 @@ import os
 import sys
 from typing import Any
 
-import numpy as np
-
 from glassnet.cli._arguments import positive_float, positive_int, seed
 from glassnet.cli._dataset import Dataset, load_dataset
 from glassnet.cli._tabular import (
@@ -23,13 +21,12 @@ from glassnet.cli._tabular import (
     BadInput,
     cannot_write,
     check_output_path,
-    format_grid,
-    format_number,
     paragraph,
     plural,
     refuses_bad_input,
     writing,
 )
+from glassnet.cli._training import Outcome, default_patience, fit_network, report
 from glassnet.nn import ACTIVATIONS, mlp
 from glassnet.optim import OPTIMIZERS
 
@@ -56,6 +53,11 @@ def hidden_sizes(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"expected layer widths like 64,32 (or 'none'), got {text!r}"
         ) from None
+
+
+def patience(text: str) -> int:
+    """A whole number >= 0, for argparse's ``type=``."""
+    return 0 if text.strip() == "0" else positive_int(text)
 
 
 def fraction(text: str) -> float:
@@ -91,8 +93,8 @@ def register(subparsers: Any) -> None:
                         help="where to save the model (e.g. model.safetensors)")
     parser.add_argument("--task", choices=("classify", "regress"),
                         help="classify or regress; default: guessed from the target column")
-    parser.add_argument("--hidden", type=hidden_sizes, default=[64, 32], metavar="64,32",
-                        help="widths of the hidden layers, or 'none'; default: 64,32")
+    parser.add_argument("--hidden", type=hidden_sizes, default=[128, 64], metavar="128,64",
+                        help="widths of the hidden layers, or 'none'; default: 128,64")
     parser.add_argument("--activation", choices=list(ACTIVATIONS), default="relu",
                         help="activation after each hidden layer; default: relu")
     parser.add_argument("--epochs", type=positive_int, default=100, help="default: 100")
@@ -104,10 +106,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--val-split", type=fraction, default=0.2, metavar="FRACTION",
                         help="fraction of rows held out for validation (0 for none); "
                              "default: 0.2")
-    parser.add_argument("--early-stopping", type=positive_int, metavar="PATIENCE",
+    parser.add_argument("--early-stopping", type=patience, metavar="PATIENCE",
                         help="stop after PATIENCE epochs without a better validation loss "
-                             "(training loss with --val-split 0), keeping the best epoch's "
-                             "weights")
+                             "(training loss with --val-split 0); 0 runs every epoch. With "
+                             "validation rows the best epoch's weights are kept either way. "
+                             f"Default: a tenth of --epochs, at least {default_patience(0)}, "
+                             "when rows are held out for validation; otherwise off")
     parser.add_argument("--resume", action="store_true",
                         help="continue an interrupted run of this same command from its "
                              "backup, MODEL.backup/ next to --out (written after every epoch, "
@@ -152,8 +156,10 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         print(f"Resuming from {backup}." if backup_files.exists() else
               f"Nothing to resume in {backup}: starting from the first epoch.")
+    # Always backed up, so that an interrupted run can be continued with --resume.
+    backup_callback = gn.callbacks.BackupAndRestore(backup)
     try:
-        history, stopper = train(model, optimizer, data, args)
+        history, outcome = fit_network(model, optimizer, data, args, [backup_callback])
     except BrokenPipeError:  # the reader of the progress output went away: main's to handle
         raise
     except OSError as error:  # the only files written while training are the backup's
@@ -166,9 +172,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"glassnet train: interrupted; run the same command with --resume to continue "
               f"from the last completed epoch (backed up in {backup}).", file=sys.stderr)
         return 130
-    report_scores(model, data, history, stopper)
+    report(model, data, history, outcome)
     with writing(args.out):
-        gn.save(model, args.out, metadata=model_metadata(args, data, optimizer, history))
+        gn.save(model, args.out,
+                metadata=model_metadata(args, data, optimizer, history, outcome))
     print(f"\nSaved the model to {args.out}")
     if args.plot:
         from glassnet.plot import history as plot_history
@@ -242,70 +249,8 @@ def describe_run(args: argparse.Namespace, data: Dataset, model: Any, optimizer:
     print(f"Training on {plural(len(data.train_rows), 'row')}, {validation} (seed {args.seed}).")
 
 
-def train(model: Any, optimizer: Any, data: Dataset, args: argparse.Namespace) -> tuple:
-    """gn.fit on the training rows, validating on the held-out ones; (History, EarlyStopping)."""
-    import glassnet as gn
-    from glassnet.tabular import CLASSIFY
-
-    classify = data.preprocessing.task == CLASSIFY
-    has_validation = len(data.val_rows) > 0
-    stopper = None
-    callbacks = []
-    if args.early_stopping:
-        stopper = gn.callbacks.EarlyStopping(
-            monitor="val_loss" if has_validation else "loss", patience=args.early_stopping,
-            restore_best_weights=True)
-        callbacks.append(stopper)
-    # Always backed up, so that an interrupted run can be continued with --resume.
-    callbacks.append(gn.callbacks.BackupAndRestore(backup_folder(args.out)))
-    X = data.X.astype(np.float32)
-    validation = (X[data.val_rows], data.y[data.val_rows]) if has_validation else None
-    history = gn.fit(
-        model, X[data.train_rows], data.y[data.train_rows],
-        loss="cross_entropy" if classify else "mse", optimizer=optimizer, epochs=args.epochs,
-        batch_size=args.batch_size, validation_data=validation,
-        metrics=["accuracy"] if classify else [], callbacks=callbacks, verbose=args.verbose)
-    return history, stopper
-
-
-def scores(model: Any, data: Dataset, rows: np.ndarray) -> dict[str, float]:
-    """Accuracy (classification) or MAE, RMSE, R² in the target's units, on ``rows``."""
-    import glassnet as gn
-    from glassnet import tabular
-
-    outputs = gn.predict(model, data.X[rows].astype(np.float32))
-    preprocessing = data.preprocessing
-    if preprocessing.task == tabular.CLASSIFY:
-        true = data.y[rows]
-        probabilities = preprocessing.probabilities(outputs)
-        chosen = probabilities[np.arange(len(true)), true]
-        cross_entropy = float(-np.mean(np.log(np.maximum(chosen, np.finfo(np.float64).tiny))))
-        accuracy = float(np.mean(outputs.argmax(axis=1) == true))
-        return {"loss (cross-entropy)": cross_entropy, "accuracy": accuracy}
-    true = preprocessing.target_values(data.y[rows])
-    found = tabular.regression_scores(true, preprocessing.target_values(outputs))
-    return {"MAE": found["mae"], "RMSE": found["rmse"], "R²": found["r2"]}
-
-
-def report_scores(model: Any, data: Dataset, history: Any, stopper: Any) -> None:
-    epochs_run = len(history.history.get("loss", []))
-    note = ""
-    if stopper is not None and stopper.best_weights is not None:
-        stopped = "stopped early; " if stopper.stopped_epoch else ""
-        note = f" ({stopped}kept the weights of epoch {stopper.best_epoch + 1}, the best)"
-    print(f"\nFinal scores after {plural(epochs_run, 'epoch')}{note}:")
-    header = ["", "training"] + (["validation"] if len(data.val_rows) else [])
-    columns = [scores(model, data, data.train_rows)]
-    if len(data.val_rows):
-        columns.append(scores(model, data, data.val_rows))
-    lines = [[name] + [format_number(column[name]) for column in columns] for name in columns[0]]
-    counts = [data.train_rows, data.val_rows][: len(columns)]
-    lines.append(["rows"] + [f"{len(rows):,}" for rows in counts])
-    print(format_grid(header, lines))
-
-
 def model_metadata(
-    args: argparse.Namespace, data: Dataset, optimizer: Any, history: Any
+    args: argparse.Namespace, data: Dataset, optimizer: Any, history: Any, outcome: Outcome
 ) -> dict[str, Any]:
     """The preprocessing plus how the model was trained (for `glassnet info` and resuming)."""
     return {
@@ -319,7 +264,8 @@ def model_metadata(
             "optimizer": args.optimizer,
             "lr": float(optimizer.param_groups[0]["lr"]),
             "batch_size": args.batch_size,
-            "epochs": len(history.history.get("loss", [])),
+            "epochs": outcome.epochs_run,
+            "kept_epoch": None if outcome.kept_epoch is None else outcome.kept_epoch + 1,
             "seed": args.seed,
         },
     }
