@@ -64,6 +64,19 @@ def test_evaluate_classifier_accuracy_and_confusion_matrix(trained_classifier, i
         expected = [int(np.sum((truth == name) & (predicted == other)))
                     for other in ["setosa", "versicolor", "virginica"]]
         assert list(map(int, counts)) == expected
+    # the per-class report is scikit-learn's classification_report, number for number
+    metrics = pytest.importorskip("sklearn.metrics")
+    names = ["setosa", "versicolor", "virginica"]
+    precision, recall, f1, support = metrics.precision_recall_fscore_support(
+        truth, predicted, labels=names, zero_division=0)
+    report = result.stdout.split("Per class", 1)[1].splitlines()[2:]
+    for line, i in zip(report, range(3), strict=False):
+        assert line.split() == [names[i], f"{precision[i]:.4f}", f"{recall[i]:.4f}",
+                                f"{f1[i]:.4f}", str(support[i])]
+    macro = metrics.f1_score(truth, predicted, average="macro")
+    weighted = metrics.f1_score(truth, predicted, average="weighted")
+    assert report[3].split()[:2] == ["macro", "mean"] and report[3].split()[4] == f"{macro:.4f}"
+    assert report[4].split()[4] == f"{weighted:.4f}"
 
 
 def test_evaluate_regressor_in_target_units(trained_regressor, houses_csv):

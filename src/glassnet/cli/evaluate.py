@@ -20,7 +20,9 @@ examples:
   glassnet evaluate iris.safetensors iris_test.csv
   glassnet evaluate houses.safetensors houses_2024.csv --target price
 
-Classification: accuracy and a confusion matrix (rows: true class, columns: predicted class).
+Classification: accuracy, each class's precision, recall and F1 (with their macro and weighted
+means, as scikit-learn's classification_report), and a confusion matrix (rows: true class,
+columns: predicted class).
 Regression: MAE (mean absolute error), RMSE (root mean squared error) and R² (1 is perfect,
 0 is no better than always predicting the mean), in the target's units.
 """
@@ -66,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"accuracy: {format_number(found['accuracy'])} "
               f"({found['correct']:,} of {found['rows']:,} rows right)")
         names = [str(label) for label in preprocessing.classes]
+        print_class_report(names, found["confusion"])
         grid = [[name, *map(str, counts)] for name, counts in zip(names, found["confusion"],
                                                                   strict=True)]
         print("\nConfusion matrix (rows: true class, columns: predicted class):")
@@ -78,3 +81,23 @@ def run(args: argparse.Namespace) -> int:
     print(f"  RMSE  {format_number(found['rmse'])}")
     print(f"  R²    {format_number(found['r2'])}{r2_note}")
     return 0
+
+
+def print_class_report(names: list[str], confusion: Any) -> None:
+    """Each class's precision, recall, F1 and row count, then their macro and weighted means
+    (scikit-learn's classification_report)."""
+    from glassnet.tabular.scores import per_class_scores
+
+    per_class = per_class_scores(confusion)
+    measures = ("precision", "recall", "f1")
+    rows = [[name, *(f"{per_class[m][i]:.4f}" for m in measures), f"{per_class['support'][i]:,}"]
+            for i, name in enumerate(names)]
+    support = per_class["support"]
+    total = int(support.sum())
+    rows.append(["macro mean", *(f"{per_class[m].mean():.4f}" for m in measures), f"{total:,}"])
+    weights = support / total if total else support * 0.0
+    rows.append(["weighted mean", *(f"{float(per_class[m] @ weights):.4f}" for m in measures),
+                 f"{total:,}"])
+    print("\nPer class (precision: of the rows predicted as the class, the share right; recall: "
+          "of the class's rows, the share found):")
+    print(format_grid(["class", "precision", "recall", "F1", "rows"], rows))

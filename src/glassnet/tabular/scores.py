@@ -1,5 +1,6 @@
-"""Scores of a model's answers on a table: accuracy and a confusion matrix for classes; MAE, RMSE
-and R² for values (sklearn.metrics' definitions)."""
+"""Scores of a model's answers on a table: accuracy, a confusion matrix and each class's
+precision, recall and F1 for classes; MAE, RMSE and R² for values (sklearn.metrics'
+definitions)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,22 @@ def classification_scores(true: np.ndarray, predicted: np.ndarray, n_classes: in
         "rows": len(true),
         "confusion": confusion_matrix(true, predicted, n_classes),
     }
+
+
+def per_class_scores(confusion: np.ndarray) -> dict[str, np.ndarray]:
+    """Each class's precision, recall, F1 and support from a (C, C) confusion matrix (rows: true
+    class), as ``sklearn.metrics.precision_recall_fscore_support`` gives them: precision =
+    TP / predicted, recall = TP / support, F1 = 2·P·R / (P + R); 0 where a denominator is 0
+    (scikit-learn's zero_division default, without its warning)."""
+    counts = np.asarray(confusion, dtype=np.float64)
+    hits = np.diag(counts)
+    predicted, support = counts.sum(axis=0), counts.sum(axis=1)
+    precision = np.divide(hits, predicted, out=np.zeros_like(hits), where=predicted > 0)
+    recall = np.divide(hits, support, out=np.zeros_like(hits), where=support > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(hits), where=both > 0)
+    return {"precision": precision, "recall": recall, "f1": f1,
+            "support": support.astype(np.int64)}
 
 
 def _divided_by_scale(values: np.ndarray) -> tuple[float, np.ndarray]:
