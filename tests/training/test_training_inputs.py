@@ -73,13 +73,14 @@ BAD_FIT_INPUTS = [
                  r"y_val contains class \d, but the model has 5 outputs",
                  id="y_val-out-of-range"),
     pytest.param(X_GOOD, Y_GOOD, {"validation_data": X_GOOD}, TypeError,
-                 re.escape("validation_data must be a tuple (X_val, y_val); got ndarray."),
+                 re.escape("validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+                           "sample_weight_val); got ndarray."),
                  id="validation_data-not-a-pair"),
     pytest.param(X_GOOD, Y_GOOD, {"metrics": ["mse"]}, ValueError,
                  "metric 'mse' compares values shaped like the model's output",
                  id="mse-metric-on-class-indices"),
-    pytest.param(X_GOOD, Y_GOOD, {"metrics": ["f1_score"]}, ValueError,
-                 "Unknown metric 'f1_score'", id="unknown-metric"),
+    pytest.param(X_GOOD, Y_GOOD, {"metrics": ["matthews_corrcoef"]}, ValueError,
+                 "Unknown metric 'matthews_corrcoef'", id="unknown-metric"),
     pytest.param(X_GOOD, Y_GOOD, {"loss": "hinge"}, ValueError,
                  "Unknown loss 'hinge'; known names: 'cross_entropy'", id="unknown-loss"),
     pytest.param(X_GOOD, Y_GOOD, {"loss": 3}, TypeError, "loss must be a name",
@@ -139,9 +140,9 @@ BAD_FIT_INPUTS = [
     pytest.param(X_GOOD, Y_GOOD, {"metrics": 3}, TypeError,
                  re.escape("metrics must be a list of names or callables metric(y_true, y_pred); "
                            "got int."), id="metrics-a-number"),
-    pytest.param(X_GOOD, Y_GOOD, {"validation_data": (X_GOOD, Y_GOOD, Y_GOOD)}, TypeError,
-                 re.escape("validation_data must be a tuple (X_val, y_val); got a tuple of 3."),
-                 id="validation_data-of-three"),
+    pytest.param(X_GOOD, Y_GOOD, {"validation_data": (X_GOOD, Y_GOOD, Y_GOOD, Y_GOOD)},
+                 TypeError, re.escape("sample_weight_val); got a tuple of 4."),
+                 id="validation_data-of-four"),
 ]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.autograd import Function, Tensor, input_tensor, promote, sigmoid_values
-from glassnet.errors import ShapeError
+from glassnet.errors import ShapeError, check_numeric
 
 REDUCTIONS = ("mean", "sum", "none")
 # Up to this many elements, MSE sums its squares as one dot product (see MSE.forward).
@@ -60,6 +60,21 @@ def _checked_reduction(reduction: str) -> str:
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}.")
     return reduction
+
+
+def checked_weights(weight: Any, dtype: np.dtype, who: str, name: str) -> np.ndarray:
+    """``weight`` (a class weight or pos_weight) as a finite, non-negative array of ``dtype``
+    (float64 for an integer dtype); its shape is the caller's to check.
+    PyTorch takes negative weights too; here they are refused: a negative weight turns a loss
+    into a reward for being wrong, which is never what a weighted loss is for."""
+    data = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    check_numeric(data, who=f"{who} {name}")
+    values = data.astype(dtype if dtype.kind == "f" else np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError(f"{who}: {name} must be finite; got {data.tolist()!r:.120}.")
+    if (values < 0).any():
+        raise ValueError(f"{who}: {name} must be non-negative; got {data.tolist()!r:.120}.")
+    return values
 
 
 def _check_same_shape(input: Tensor, target: Tensor, who: str) -> None:
@@ -150,21 +165,42 @@ class BinaryCrossEntropyWithLogits(_Loss):
     """ℓ = max(x, 0) − x·y + ln(1 + e^−|x|)  (BCE of σ(x), without overflow).
 
     ∂ℓ/∂x = σ(x) − y,  ∂ℓ/∂y = −x (a target may learn).
+
+    With ``pos_weight`` p (broadcast against x, as PyTorch's: one weight per output column),
+    the positive term is weighted: ℓ = −[p·y·ln σ(x) + (1 − y)·ln σ(−x)]
+    = p·y·softplus(−x) + (1 − y)·softplus(x);  ∂ℓ/∂x = (1 − y)·σ(x) − p·y·σ(−x),
+    ∂ℓ/∂y = p·softplus(−x) − softplus(x). The mean divides by the number of elements.
     """
+
+    def __init__(self, reduction: str, pos_weight: np.ndarray | None = None) -> None:
+        super().__init__(reduction)
+        self.pos_weight = pos_weight
 
     @np.errstate(under="ignore")  # e^−|x| → 0 for large |x| is the right answer
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         self.x, self.y = x, y
-        return self.reduce(np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x))))
+        tail = np.log1p(np.exp(-np.abs(x)))  # ln(1 + e^−|x|)
+        if self.pos_weight is None:
+            return self.reduce(np.maximum(x, 0) - x * y + tail)
+        # softplus(x) = max(x, 0) + tail and softplus(−x) = max(−x, 0) + tail
+        self.softplus_x = np.maximum(x, 0) + tail
+        self.softplus_minus_x = np.maximum(-x, 0) + tail
+        weighted_y = self.pos_weight * y
+        return self.reduce(weighted_y * self.softplus_minus_x + (1 - y) * self.softplus_x)
 
     @np.errstate(under="ignore")
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        x, y = self.x, self.y
+        x, y, pos_weight = self.x, self.y, self.pos_weight
         scale = self.spread(grad)
         # σ(x) − y as (1 − y)·σ(x) − y·σ(−x): the same number, but when σ(x) rounds to y = 1
         # (x > 37) the difference keeps its relative precision instead of becoming 0.
-        grad_x = scale * ((1 - y) * sigmoid_values(x) - y * sigmoid_values(-x))
-        return grad_x, (-scale * x if self.needs_input_grad[1] else None)
+        positive = y if pos_weight is None else pos_weight * y
+        grad_x = scale * ((1 - y) * sigmoid_values(x) - positive * sigmoid_values(-x))
+        if not self.needs_input_grad[1]:
+            return grad_x, None
+        if pos_weight is None:
+            return grad_x, -scale * x
+        return grad_x, scale * (pos_weight * self.softplus_minus_x - self.softplus_x)
 
 
 def _pair(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
@@ -201,7 +237,27 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     return BinaryCrossEntropy(reduction).apply(*_pair(input, target, "binary_cross_entropy"))
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """BCE on raw scores (logits), stable for any magnitude; input and target of one shape."""
-    pair = _pair(input, target, "binary_cross_entropy_with_logits")
-    return BinaryCrossEntropyWithLogits(reduction).apply(*pair)
+def binary_cross_entropy_with_logits(
+    input: Any, target: Any, reduction: str = "mean", pos_weight: Any = None
+) -> Tensor:
+    """BCE on raw scores (logits), stable for any magnitude; input and target of one shape.
+
+    ``pos_weight`` (optional, broadcastable to the input, e.g. (C,) for (N, C) scores) weights
+    the positive term: ℓ = −[p·y·ln σ(x) + (1 − y)·ln σ(−x)], as PyTorch's. p > 1 raises recall,
+    p < 1 precision; with n_neg / n_pos per column, positives and negatives weigh alike."""
+    logits, target = _pair(input, target, "binary_cross_entropy_with_logits")
+    weights = None
+    if pos_weight is not None:
+        weights = checked_weights(pos_weight, logits.data.dtype,
+                                  "binary_cross_entropy_with_logits", "pos_weight")
+        try:
+            shape = np.broadcast_shapes(weights.shape, logits.shape)
+        except ValueError:
+            shape = None
+        if shape != logits.shape:
+            raise ShapeError(
+                "binary_cross_entropy_with_logits: pos_weight of shape "
+                f"{weights.shape} does not broadcast to the input's shape {logits.shape}; "
+                f"give one weight per output column, shape ({logits.shape[-1]},)."
+            )
+    return BinaryCrossEntropyWithLogits(reduction, weights).apply(logits, target)

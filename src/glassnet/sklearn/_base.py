@@ -29,7 +29,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 import glassnet as gn
 from glassnet import nn
@@ -42,13 +42,16 @@ _SEED_LIMIT = np.iinfo(np.int32).max
 
 
 class PenalizedLoss:
-    """loss(output, target) = data_loss + alpha/(2n)·Σ||W||² over the given weight matrices."""
+    """loss(output, target) = data_loss + alpha/(2n)·Σ||W||² over the given weight matrices.
+
+    With reduction="none" (gn.fit asks for it when rows are weighted) each row's loss carries
+    the penalty: Σᵢ wᵢ·(ℓᵢ + P) / Σᵢ wᵢ = Σᵢ wᵢ·ℓᵢ / Σᵢ wᵢ + P, the penalty unweighted."""
 
     def __init__(self, data_loss: Any, weights: list[Tensor], alpha: float) -> None:
         self.data_loss, self.weights, self.alpha = data_loss, weights, float(alpha)
 
-    def __call__(self, output: Tensor, target: Tensor) -> Tensor:
-        loss = self.data_loss(output, target)
+    def __call__(self, output: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+        loss = self.data_loss(output, target, reduction)
         if self.alpha == 0 or not self.weights:
             return loss
         squares = sum((weight * weight).sum() for weight in self.weights)
@@ -58,7 +61,7 @@ class PenalizedLoss:
 class StoppingRule(Callback):
     """After each epoch: record the loss (and validation score), apply sklearn's stopping rule."""
 
-    def __init__(self, estimator: Any, validation: tuple[np.ndarray, Any] | None,
+    def __init__(self, estimator: Any, validation: tuple[Any, ...] | None,
                  incremental: bool) -> None:
         super().__init__()
         self.estimator, self.validation, self.incremental = estimator, validation, incremental
@@ -74,7 +77,9 @@ class StoppingRule(Callback):
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")
         if self.validation is not None:
-            score = est._validation_score(*self.validation)
+            X_val, y_val, weights_val = self.validation
+            score = (est._validation_score(X_val, y_val) if weights_val is None
+                     else est._validation_score(X_val, y_val, weights_val))
             if np.isnan(score):  # every comparison with NaN is False: it would never improve
                 raise ValueError(
                     f"The validation score is NaN at epoch {est.n_iter_}: it is undefined for "
@@ -139,11 +144,17 @@ class NeuralNetBase(BaseEstimator):
         self.verbose = verbose
 
     # -- what the subclasses define -------------------------------------------------------------
-    def _data_loss(self, output: Tensor, target: Tensor) -> Tensor:
+    def _data_loss(self, output: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
         raise NotImplementedError
 
-    def _validation_score(self, X: np.ndarray, y: Any) -> float:
+    def _validation_score(
+        self, X: np.ndarray, y: Any, sample_weight: np.ndarray | None = None
+    ) -> float:
         raise NotImplementedError
+
+    def _row_weights(self, y: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray | None:
+        """Each row's weight: sample_weight (times the class weights, for the classifier)."""
+        return sample_weight
 
     def _stratify(self, targets: np.ndarray) -> np.ndarray | None:
         return None
@@ -180,12 +191,15 @@ class NeuralNetBase(BaseEstimator):
         raise NotImplementedError
 
     def _hold_out(
-        self, X: np.ndarray, targets: np.ndarray, y: np.ndarray, seed: int | None
-    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, Any]]:
-        """The training rows and targets, and (X_val, y_val): ``validation_fraction`` of the
-        rows (stratified for the classifier), at least 2 as scikit-learn's MLPs require."""
-        X, X_val, targets, _, _, y_val = train_test_split(
-            X, targets, y, test_size=self.validation_fraction, random_state=seed,
+        self, X: np.ndarray, targets: np.ndarray, y: np.ndarray, seed: int | None,
+        weights: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[Any, ...]]:
+        """The training rows, targets and weights, and (X_val, y_val, weights_val):
+        ``validation_fraction`` of the rows (stratified for the classifier), at least 2 as
+        scikit-learn's MLPs require; the weights go with their rows."""
+        row_weights = np.ones(len(X)) if weights is None else weights
+        X, X_val, targets, _, _, y_val, row_weights, weights_val = train_test_split(
+            X, targets, y, row_weights, test_size=self.validation_fraction, random_state=seed,
             stratify=self._stratify(y),
         )
         if len(X_val) < 2:  # a score of one row says nothing (R² is not even defined)
@@ -195,7 +209,9 @@ class NeuralNetBase(BaseEstimator):
                 f"{len(X) + len(X_val)} samples holds out {len(X_val)}; early_stopping needs at "
                 "least 2.)"
             )
-        return X, targets, (X_val, y_val)
+        if weights is None:
+            return X, targets, None, (X_val, y_val, None)
+        return X, targets, row_weights, (X_val, y_val, weights_val)
 
     def _start(
         self, n_features: int, n_outputs: int, early_stopping: bool, seed: int | None
@@ -225,9 +241,11 @@ class NeuralNetBase(BaseEstimator):
             self.best_loss_ = np.inf
 
     def _train(self, X: np.ndarray, targets: np.ndarray,
-               validation: tuple[np.ndarray, Any] | None, incremental: bool) -> None:
+               validation: tuple[Any, ...] | None, incremental: bool,
+               row_weights: np.ndarray | None = None) -> None:
         """Run gn.fit for ``epochs`` epochs (one if ``incremental``) with the stopping rule;
-        ``validation`` (X_val, y_val) scores each epoch for early stopping."""
+        ``validation`` (X_val, y_val, weights_val) scores each epoch for early stopping;
+        ``row_weights``: one per training row, or None."""
         if getattr(self, "_optimizer", None) is None:
             self._optimizer = _params.make_optimizer(
                 self.optimizer, list(self.model_.parameters()), self.learning_rate)
@@ -240,7 +258,8 @@ class NeuralNetBase(BaseEstimator):
         gn_random.set_rng_state(self._rng_state)
         try:
             gn.fit(self.model_, X, targets, loss=loss, optimizer=self._optimizer, epochs=epochs,
-                   batch_size=_params.batch_size_for(self, len(X)), callbacks=[rule], verbose=0)
+                   batch_size=_params.batch_size_for(self, len(X)), callbacks=[rule], verbose=0,
+                   sample_weight=row_weights)
         finally:
             self._rng_state = gn_random.get_rng_state()
             gn_random.set_rng_state(saved)
@@ -253,19 +272,27 @@ class NeuralNetBase(BaseEstimator):
                 "reached and the optimization hasn't converged yet.", ConvergenceWarning,
                 stacklevel=4)
 
-    def _fit(self, X: Any, y: Any, incremental: bool, classes: Any = None) -> NeuralNetBase:
+    def _fit(self, X: Any, y: Any, incremental: bool, classes: Any = None,
+             sample_weight: Any = None) -> NeuralNetBase:
         _params.check_params(self)
         first_call = not incremental or not hasattr(self, "model_")
         X, y = self._validate_training_data(X, y, reset=first_call, classes=classes)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True)
+        weights = self._row_weights(y, sample_weight)
+        if weights is not None and not weights.any():
+            raise ValueError("Every sample has weight 0 (sample_weight, times class_weight "
+                             "for a classifier); at least one must be positive.")
         targets, n_outputs = self._encode_targets(y, first_call, X.dtype)
         early_stopping = self.early_stopping and not incremental
         seed = check_random_state(self.random_state).randint(_SEED_LIMIT) if first_call else None
         validation = None
         if early_stopping:  # split first: a validation set too small is refused before training
-            X, targets, validation = self._hold_out(X, targets, y, seed)
+            X, targets, weights, validation = self._hold_out(X, targets, y, seed, weights)
         if first_call:
             self._start(X.shape[1], n_outputs, early_stopping, seed)
-        self._train(X, targets, validation, incremental)
+        self._train(X, targets, validation, incremental, weights)
         return self
 
     def _compute_dtype(self) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -90,6 +92,33 @@ def _check_float_labels(y: np.ndarray) -> None:
         )
 
 
+def _class_weights(class_weight: Any, classes: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The weight of each of ``classes``: "balanced", n_samples / (n_classes · count) over y
+    (scikit-learn's ``compute_class_weight``; 1 for a class absent from y), or a dict
+    {label: weight} (1 for the labels it does not name)."""
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        present, counts = np.unique(y, return_counts=True)
+        weights = np.ones(len(classes))
+        weights[np.searchsorted(classes, present)] = len(y) / (len(present) * counts)
+        return weights
+    if not isinstance(class_weight, dict):
+        raise ValueError("The 'class_weight' parameter of NeuralNetClassifier must be "
+                         f"'balanced', a dict {{label: weight}} or None. Got {class_weight!r} "
+                         "instead.")
+    unknown = [label for label in class_weight if label not in set(classes.tolist())]
+    if unknown:
+        raise ValueError(f"class_weight names labels {unknown!r} that are not in classes_ "
+                         f"{classes.tolist()!r}.")
+    weights = np.ones(len(classes))
+    for label, weight in class_weight.items():
+        is_real = isinstance(weight, numbers.Real) and not isinstance(weight, bool)
+        if not is_real or not math.isfinite(weight) or weight < 0:
+            raise ValueError(f"class_weight[{label!r}] must be a finite, non-negative number; "
+                             f"got {weight!r}.")
+        weights[np.searchsorted(classes, np.asarray([label], dtype=classes.dtype))[0]] = weight
+    return weights
+
+
 class NeuralNetClassifier(ClassifierMixin, NeuralNetBase):
     __doc__ = """A multi-layer perceptron classifier trained by glassnet, in the manner of
     ``sklearn.neural_network.MLPClassifier``.
@@ -99,23 +128,69 @@ class NeuralNetClassifier(ClassifierMixin, NeuralNetBase):
     ``predict`` returns ``classes_[argmax]``, so any labels work (strings included).
     Training computes in glassnet's default dtype (float32); predictions are computed in
     float64 and returned as float64.
-    """ + _PARAMETERS + _ATTRIBUTES.format(outputs="logits, one column per class") + """
+    """ + _PARAMETERS + """    class_weight : "balanced", dict {label: weight} or None, default=None
+        Each row's loss is weighted by its class's weight (times ``sample_weight``): "balanced"
+        is n_samples / (n_classes · bincount(y)) over the y given to ``fit``, as scikit-learn's
+        ``compute_class_weight``; a dict is keyed by the original labels, 1 for a label it does
+        not name. ``partial_fit`` refuses "balanced" (one call does not tell the frequencies).
+""" + _ATTRIBUTES.format(outputs="logits, one column per class") + """
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted.
     """
 
-    def fit(self, X: Any, y: Any) -> NeuralNetClassifier:
-        """Train a new network on (X, y): X (N, n_features), y (N,) class labels."""
-        return self._fit(X, y, incremental=False)
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: str = "relu",
+        *,
+        optimizer: str = "adam",
+        learning_rate: float = 1e-3,
+        batch_size: int | str = 32,
+        epochs: int = 200,
+        alpha: float = 1e-4,
+        dropout: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        random_state: Any = None,
+        verbose: int = 0,
+        class_weight: Any = None,
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes, activation, optimizer=optimizer, learning_rate=learning_rate,
+            batch_size=batch_size, epochs=epochs, alpha=alpha, dropout=dropout,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, tol=tol, random_state=random_state,
+            verbose=verbose)
+        self.class_weight = class_weight
 
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> NeuralNetClassifier:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetClassifier:
+        """Train a new network on (X, y): X (N, n_features), y (N,) class labels.
+
+        ``sample_weight`` (N,), non-negative: a row of weight w counts as w copies of it in the
+        loss, Σᵢ wᵢ·ℓᵢ / Σᵢ wᵢ per minibatch (times the class weights, with ``class_weight``),
+        and in the early-stopping score (a weighted accuracy).
+        """
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
+
+    def partial_fit(
+        self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
+    ) -> NeuralNetClassifier:
         """One epoch over (X, y), continuing from the current weights (and optimizer state).
 
         ``classes``, every label that may ever appear, is required on the first call.
         """
         if not hasattr(self, "model_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        return self._fit(X, y, incremental=True, classes=classes)
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit: one batch does not "
+                "tell the classes' frequencies. Compute them on enough of the training set "
+                "with sklearn.utils.class_weight.compute_class_weight('balanced', classes=..., "
+                "y=...) and pass them as a dict {label: weight}."
+            )
+        return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (N, n_classes), float64; each row sums to 1."""
@@ -161,15 +236,25 @@ class NeuralNetClassifier(ClassifierMixin, NeuralNetBase):
         one_hot = np.eye(n_classes, dtype=dtype)
         return one_hot[np.searchsorted(self.classes_, y)], n_classes
 
-    def _data_loss(self, output: Tensor, target: Tensor) -> Tensor:
-        return F.cross_entropy(output, target)  # target: one-hot rows, i.e. probabilities
+    def _row_weights(self, y: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray | None:
+        if self.class_weight is None:
+            return sample_weight
+        by_class = _class_weights(self.class_weight, self.classes_, y)
+        row_weights = by_class[np.searchsorted(self.classes_, y)]
+        return row_weights if sample_weight is None else sample_weight * row_weights
+
+    def _data_loss(self, output: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+        # target: one-hot rows, i.e. probabilities
+        return F.cross_entropy(output, target, reduction=reduction)
 
     def _stratify(self, targets: np.ndarray) -> np.ndarray | None:
         return targets
 
-    def _validation_score(self, X: np.ndarray, y: Any) -> float:
+    def _validation_score(
+        self, X: np.ndarray, y: Any, sample_weight: np.ndarray | None = None
+    ) -> float:
         predicted = self.classes_[np.argmax(gn.predict(self.model_, X), axis=1)]
-        return float(np.mean(predicted == y))
+        return float(np.average(predicted == y, weights=sample_weight))
 
 
 class NeuralNetRegressor(RegressorMixin, NeuralNetBase):
@@ -181,13 +266,17 @@ class NeuralNetRegressor(RegressorMixin, NeuralNetBase):
     (N,) or (N, n_outputs), and ``predict`` returns the same shape, in float64.
     """ + _PARAMETERS + _ATTRIBUTES.format(outputs="one column per target")
 
-    def fit(self, X: Any, y: Any) -> NeuralNetRegressor:
-        """Train a new network on (X, y): X (N, n_features), y (N,) or (N, n_outputs)."""
-        return self._fit(X, y, incremental=False)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetRegressor:
+        """Train a new network on (X, y): X (N, n_features), y (N,) or (N, n_outputs).
 
-    def partial_fit(self, X: Any, y: Any) -> NeuralNetRegressor:
+        ``sample_weight`` (N,), non-negative: a row of weight w counts as w copies of it in the
+        loss, Σᵢ wᵢ·ℓᵢ / Σᵢ wᵢ per minibatch, and in the early-stopping score (a weighted R²).
+        """
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
+
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetRegressor:
         """One epoch over (X, y), continuing from the current weights (and optimizer state)."""
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions (N,) for a 1-D training y, else (N, n_outputs); float64."""
@@ -218,9 +307,12 @@ class NeuralNetRegressor(RegressorMixin, NeuralNetBase):
                              f"fitted with {self.n_outputs_}.")
         return np.ascontiguousarray(columns, dtype=dtype), columns.shape[1]
 
-    def _data_loss(self, output: Tensor, target: Tensor) -> Tensor:
-        return F.mse_loss(output, target) * 0.5
+    def _data_loss(self, output: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+        return F.mse_loss(output, target, reduction=reduction) * 0.5
 
-    def _validation_score(self, X: np.ndarray, y: Any) -> float:
+    def _validation_score(
+        self, X: np.ndarray, y: Any, sample_weight: np.ndarray | None = None
+    ) -> float:
         predicted = gn.predict(self.model_, X)
-        return float(r2_score(y, predicted.ravel() if np.ndim(y) == 1 else predicted))
+        return float(r2_score(y, predicted.ravel() if np.ndim(y) == 1 else predicted,
+                              sample_weight=sample_weight))

@@ -57,6 +57,8 @@ def to_bundle(estimator: Any) -> tuple[nn.Module, dict[str, Any]]:
     params = estimator.get_params()
     if not isinstance(params["random_state"], (int, type(None))):
         params["random_state"] = None  # a RandomState object has no JSON form
+    if "class_weight" in params:
+        params["class_weight"] = _class_weight_to_file(params["class_weight"])
     params["hidden_layer_sizes"] = list(estimator.hidden_layer_sizes) if not isinstance(
         estimator.hidden_layer_sizes, int) else estimator.hidden_layer_sizes
     fitted: dict[str, Any] = {
@@ -78,6 +80,22 @@ def to_bundle(estimator: Any) -> tuple[nn.Module, dict[str, Any]]:
         fitted["y_was_1d"] = bool(estimator._y_was_1d)
     document = {"type": type(estimator).__name__, "params": params, "fitted": fitted}
     return estimator.model_, {METADATA_KEY: document}
+
+
+def _class_weight_to_file(class_weight: Any) -> Any:
+    """None and "balanced" as they are; a dict {label: weight} as its labels (with their kind,
+    as the classes are saved) and weights: JSON keys are strings, labels need not be."""
+    if class_weight is None or isinstance(class_weight, str):
+        return class_weight
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"cannot save class_weight={class_weight!r:.80}: glassnet files hold "
+                        "None, 'balanced' or a dict {label: weight}.")
+    labels = np.empty(len(class_weight), dtype=object)
+    labels[:] = list(class_weight)
+    typed = np.asarray(labels.tolist()) if len(labels) else np.asarray([], dtype=np.int64)
+    kind = _label_kind(typed if typed.dtype.kind in "iufbUS" else labels)
+    return {"labels": typed.tolist() if typed.dtype.kind in "iufbUS" else labels.tolist(),
+            "labels_kind": kind, "weights": [float(w) for w in class_weight.values()]}
 
 
 # -- reading: every field checked before anything is built ---------------------------------------
@@ -106,6 +124,21 @@ def _checked_later(value: Any, field: str) -> Any:
     return value  # needs another field to be checked first
 
 
+def _class_weight(value: Any, field: str) -> Any:
+    """None, "balanced", or {"labels", "labels_kind", "weights"} back into a dict."""
+    if value is None or value == "balanced":
+        return value
+    if not isinstance(value, dict) or set(value) != {"labels", "labels_kind", "weights"}:
+        raise ModelFormatError(f"{field} must be null, 'balanced' or an object with labels, "
+                               f"labels_kind and weights; got {value!r:.80}.")
+    labels_list = value["labels"]
+    if not isinstance(labels_list, list):
+        raise ModelFormatError(f"{field}.labels must be a list; got {labels_list!r:.80}.")
+    labels = _labels(labels_list, value["labels_kind"], len(labels_list))
+    weights = v.list_of(v.number(0.0), length=len(labels))(value["weights"], f"{field}.weights")
+    return dict(zip(labels.tolist(), weights, strict=True))
+
+
 _PARAMETER_CHECKS: dict[str, v.Check] = {
     "hidden_layer_sizes": _hidden_layer_sizes,
     "activation": v.text,
@@ -121,6 +154,7 @@ _PARAMETER_CHECKS: dict[str, v.Check] = {
     "tol": _FINITE,
     "random_state": v.optional(v.integer(0, 2**32 - 1)),  # what check_random_state accepts
     "verbose": _verbosity,
+    "class_weight": _class_weight,
 }
 
 

@@ -30,6 +30,7 @@ from glassnet.training.metrics import (
     last_layer_is_sigmoid,
     resolve_metrics,
 )
+from glassnet.training.weights import weighted_mean
 
 
 def _data(output: Any) -> np.ndarray:
@@ -142,12 +143,22 @@ def score(
     loss_function: Callable[..., Any] | None,
     metrics: Sequence[tuple[str, Metric]],
     prefix: str = "",
+    *,
+    weights: np.ndarray | None = None,
+    per_row: Callable[..., Any] | None = None,
 ) -> dict[str, float]:
-    """{prefix+"loss": loss(outputs, y), prefix+name: metric(y, outputs), ...}."""
+    """{prefix+"loss": loss(outputs, y), prefix+name: metric(y, outputs), ...}; with row
+    ``weights`` (and ``per_row``, the loss per row), the loss is Σwℓ / Σw. Metrics are
+    unweighted."""
     logs: dict[str, float] = {}
     if loss_function is not None:
         with no_grad():
-            logs[prefix + "loss"] = float(_data(loss_function(detached(outputs), detached(y))))
+            if weights is None:
+                loss = loss_function(detached(outputs), detached(y))
+            else:
+                loss = weighted_mean(per_row(detached(outputs), detached(y)), weights,
+                                     float(np.add.reduce(weights)))
+            logs[prefix + "loss"] = float(_data(loss))
     for name, metric in metrics:
         logs[prefix + name] = float(metric(y, outputs))
     return logs

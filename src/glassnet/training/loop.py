@@ -9,7 +9,6 @@ progress output nobody asked for.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,12 +24,18 @@ from glassnet.training.argument_checks import (
     restore_modes,
     snapshot_modes,
 )
-from glassnet.training.backup import BackupAndRestore
 from glassnet.training.callback_base import Callback, History, TrainingContext, overrides
-from glassnet.training.inference import forward_in_batches, metrics_for, prepare_xy, score
+from glassnet.training.fit_checks import (
+    check_callbacks,
+    check_optimizer_holds_the_model,
+    gradient_clipper,
+)
+from glassnet.training.fit_data import check_validation_data, prepare_fit_data
+from glassnet.training.inference import forward_in_batches, metrics_for, score
 from glassnet.training.losses import resolve_loss
-from glassnet.training.metrics import Metric, check_metric_targets
+from glassnet.training.metrics import Metric, check_metric_targets, whole_epoch
 from glassnet.training.progress import Progress, check_verbose, make_progress
+from glassnet.training.weights import weighted_mean
 
 _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
           "on_batch_begin", "on_batch_end")
@@ -47,12 +52,14 @@ def fit(
     epochs: int,
     batch_size: int = 32,
     shuffle: bool = True,
-    validation_data: tuple[Any, Any] | None = None,
+    validation_data: tuple[Any, ...] | None = None,
     validation_split: float = 0.0,
     metrics: Sequence[Any] = (),
     callbacks: Sequence[Callback] = (),
     verbose: int = 1,
     clip_grad_norm: float | None = None,
+    sample_weight: Any = None,
+    class_weight: Any = None,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` passes of minibatches; returns the History.
 
@@ -61,11 +68,12 @@ def fit(
     one output becomes (N, 1)). ``loss``: a name ("cross_entropy", "mse", "bce_with_logits",
     "bce", "l1", "huber", "nll") or a callable loss(output, target) -> scalar Tensor.
     ``validation_split`` holds out the *last* fraction of the rows (before shuffling), as Keras;
-    ``validation_data`` = (X_val, y_val) takes precedence over it. Batches are shuffled each
-    epoch with glassnet's seeded generator. ``clip_grad_norm`` rescales the gradients to at most
-    that total norm before each step. Raises ``TrainingDiverged`` as soon as the loss is NaN or
-    infinite (no update is made with that batch), or when an epoch's last update left a weight
-    NaN or infinite (before any callback saves it).
+    ``validation_data`` = (X_val, y_val) or (X_val, y_val, sample_weight_val) takes precedence
+    over it. Batches are shuffled each epoch with glassnet's seeded generator.
+    ``clip_grad_norm`` rescales the gradients to at most that total norm before each step.
+    Raises ``TrainingDiverged`` as soon as the loss is NaN or infinite (no update is made with
+    that batch), or when an epoch's last update left a weight NaN or infinite (before any
+    callback saves it).
 
     With a ``callbacks.BackupAndRestore`` among the callbacks, an interrupted run resumes from
     its backup: after every ``on_train_begin``, the backup's weights, optimizer state, callback
@@ -76,6 +84,17 @@ def fit(
     their "val_" twins to one value per epoch; the epoch loss is the sample-weighted mean of the
     batch losses. When ``fit`` returns or raises, no parameter keeps a ``.grad``: a later
     ``backward()`` starts from nothing, not from the last batch's gradients.
+
+    ``sample_weight`` (N,), non-negative, weighs the rows: a row of weight w counts as w copies
+    of it, the loss of a batch being L = Σᵢ wᵢ·ℓᵢ / Σᵢ wᵢ (ℓᵢ: the row's loss, averaged over its
+    outputs) and the epoch's "loss" Σ_batches Σwℓ / Σ_batches Σw. ``class_weight`` gives each
+    row the weight of its class: "balanced" (n_samples / (n_classes · bincount(y)) over the
+    training rows, as scikit-learn) or a dict {class index: weight} (1 for classes it does not
+    name); for cross_entropy and nll (class indices) or bce / bce_with_logits (one column of
+    0/1 targets). Both multiply when both are given, and weigh the validation loss the same
+    way ("val_loss", so EarlyStopping and ModelCheckpoint too): validation_split splits the
+    weights with the rows. A loss given as a callable must take ``reduction="none"`` for them.
+    Metrics are unweighted.
 
     Every argument is checked before anything changes, and so is the optimizer: it must hold
     every parameter of the model that requires a gradient (freeze the ones to keep fixed).
@@ -92,43 +111,42 @@ def fit(
     ['accuracy', 'loss', 'val_accuracy', 'val_loss']
     >>> history.history["val_accuracy"][-1] > 0.9
     True
+
+    Weights: rows of weight 2 count as those rows twice, so the loss is unchanged by writing
+    them out (one full batch of 4 rows, no shuffling):
+    >>> net = gn.nn.Sequential(gn.nn.Linear(2, 2))
+    >>> sgd = gn.optim.SGD(net.parameters(), lr=0.0)  # lr 0: the loss of the same weights
+    >>> X4, y4 = X[:4], np.array([0, 1, 1, 0])
+    >>> weighted = gn.fit(net, X4, y4, loss="cross_entropy", optimizer=sgd, epochs=1,
+    ...                   batch_size=4, shuffle=False, sample_weight=[2, 1, 1, 1], verbose=0)
+    >>> doubled = gn.fit(net, np.vstack([X4[:1], X4]), np.array([0, 0, 1, 1, 0]),
+    ...                  loss="cross_entropy", optimizer=sgd, epochs=1, batch_size=5,
+    ...                  shuffle=False, verbose=0)
+    >>> bool(np.isclose(weighted.history["loss"][0], doubled.history["loss"][0]))
+    True
+    >>> balanced = gn.fit(net, X4, np.array([0, 1, 1, 1]), loss="cross_entropy", optimizer=sgd,
+    ...                   epochs=1, class_weight="balanced", verbose=0)  # 4/(2·1), 4/(2·3)
     """
     epochs = check_positive_int(epochs, "epochs", allow_zero=True)
     batch_size = check_positive_int(batch_size, "batch_size")
     validation_split = check_fraction(validation_split, "validation_split")
     shuffle = check_flag(shuffle, "shuffle")
     check_verbose(verbose)
-    if validation_data is not None and (
-        not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
-    ):
-        received = (f"a {type(validation_data).__name__} of {len(validation_data)}"
-                    if isinstance(validation_data, (tuple, list))
-                    else type(validation_data).__name__)
-        raise TypeError(f"validation_data must be a tuple (X_val, y_val); got {received}.")
+    check_validation_data(validation_data)
     for method in ("step", "zero_grad"):
         if not callable(getattr(optimizer, method, None)):
             raise TypeError(f"optimizer must have {method}(); got {type(optimizer).__name__}.")
     resolved = resolve_loss(loss)
     metric_list = metrics_for(model, metrics, resolved)
-    callback_list, backup = _check_callbacks(callbacks)
-    clip = _gradient_clipper(model, clip_grad_norm)
-    _check_optimizer_holds_the_model(model, optimizer)
+    callback_list, backup = check_callbacks(callbacks)
+    clip = gradient_clipper(model, clip_grad_norm)
+    check_optimizer_holds_the_model(model, optimizer)
 
-    X, y, kind = prepare_xy(model, X, y, resolved)
-    check_metric_targets(metric_list, kind)
-    X_val = y_val = None
-    if validation_data is not None:
-        X_val, y_val, _ = prepare_xy(model, *validation_data, resolved, names=("X_val", "y_val"))
-    elif validation_split > 0:
-        split_at = int(math.floor(len(X) * (1.0 - validation_split)))
-        if split_at in (0, len(X)):
-            raise ValueError(
-                f"Training data contains {len(X)} samples, which is not sufficient to split it "
-                f"into a validation and training set as specified by validation_split="
-                f"{validation_split}. Either provide more data, or a different value for "
-                "validation_split."
-            )
-        X, X_val, y, y_val = X[:split_at], X[split_at:], y[:split_at], y[split_at:]
+    data = prepare_fit_data(model, X, y, resolved, validation_data=validation_data,
+                            validation_split=validation_split, sample_weight=sample_weight,
+                            class_weight=class_weight)
+    check_metric_targets(metric_list, data.kind)
+    X, y, X_val, y_val = data.X, data.y, data.X_val, data.y_val
 
     steps = -(-len(X) // batch_size)
     history = History()
@@ -142,7 +160,7 @@ def fit(
     hooks = {hook: [c for c in everyone if overrides(c, hook)] for hook in _HOOKS}
     progress = make_progress(verbose, epochs, steps)
     run = _EpochRunner(model, optimizer, resolved.function, metric_list, clip, hooks, progress,
-                       context, batch_size, shuffle)
+                       context, batch_size, shuffle, data.per_row)
     modes = snapshot_modes(model)
     model.train()
     logs: dict[str, float] = {}
@@ -164,11 +182,12 @@ def fit(
             # NaN or inf from a diverging step is reported once, as TrainingDiverged, rather than
             # as a trail of NumPy warnings before it.
             with np.errstate(over="ignore", invalid="ignore"):
-                logs = run(X, y, epoch)
+                logs = run(X, y, epoch, data.weights)
                 run.check_weights(epoch)
             if X_val is not None:
                 outputs = forward_in_batches(model, X_val, max(batch_size, VALIDATION_BATCH_SIZE))
-                logs.update(score(outputs, y_val, resolved.function, metric_list, prefix="val_"))
+                logs.update(score(outputs, y_val, resolved.function, metric_list, prefix="val_",
+                                  weights=data.weights_val, per_row=data.per_row))
             for callback in hooks["on_epoch_end"]:
                 callback.on_epoch_end(epoch, logs)
             progress.epoch_end(epoch, logs)
@@ -203,13 +222,23 @@ class _EpochRunner:
         context: TrainingContext,
         batch_size: int,
         shuffle: bool,
+        per_row: Callable[..., Any] | None = None,
     ) -> None:
         self.model, self.optimizer, self.loss_function = model, optimizer, loss_function
-        self.metrics, self.clip, self.hooks, self.progress = metrics, clip, hooks, progress
+        self.names = [name for name, _ in metrics]  # the logs' order
+        # means over rows, kept as running totals; the others need the epoch's outputs
+        self.metrics = [(name, m) for name, m in metrics if not whole_epoch(m)]
+        self.epoch_metrics = [(name, m) for name, m in metrics if whole_epoch(m)]
+        self.clip, self.hooks, self.progress = clip, hooks, progress
         self.context, self.batch_size, self.shuffle = context, batch_size, shuffle
+        self.per_row = per_row  # one loss per row, for weighted batches
         self.last_finite: tuple[float, int, int] | None = None  # (loss, epoch, batch)
 
-    def __call__(self, X: np.ndarray, y: np.ndarray, epoch: int) -> dict[str, float]:
+    def __call__(
+        self, X: np.ndarray, y: np.ndarray, epoch: int, weights: np.ndarray | None = None
+    ) -> dict[str, float]:
+        """The epoch's logs: "loss" is Σ over batches of Σwℓ over Σ over batches of Σw (each
+        row's weight 1 without ``weights``), each metric its mean over the rows."""
         model, loss_function, clip = self.model, self.loss_function, self.clip
         context = self.context
         zero_grad, step = self.optimizer.zero_grad, self.optimizer.step
@@ -217,7 +246,10 @@ class _EpochRunner:
         begin_hooks, end_hooks = self.hooks["on_batch_begin"], self.hooks["on_batch_end"]
         refresh_every = progress.refresh_every
         order = default_generator().permutation(len(X)) if self.shuffle else None
-        total_loss, seen = 0.0, 0
+        total_loss, seen, weight_seen = 0.0, 0, 0.0
+        epoch_metrics = self.epoch_metrics
+        outputs_seen: list[np.ndarray] = []
+        targets_seen: list[np.ndarray] = []
         metric_totals = [0.0] * len(metrics)
         loss_value, batch = math.nan, -1
         for batch, start in enumerate(range(0, len(X), batch_size)):
@@ -231,7 +263,13 @@ class _EpochRunner:
             zero_grad()
             # as they are: validation gave them the model's dtype (Tensor() would make them float32)
             output = model(detached(x_batch))
-            loss_tensor = loss_function(output, detached(y_batch))
+            if weights is None:
+                loss_tensor = loss_function(output, detached(y_batch))
+            else:
+                batch_weights = (weights[start : start + batch_size] if order is None
+                                 else weights.take(index))
+                batch_weight = float(np.add.reduce(batch_weights))
+                loss_tensor = self._weighted_loss(output, y_batch, batch_weights, batch_weight)
             loss_value = float(loss_tensor.data)
             if not math.isfinite(loss_value):
                 raise self._diverged(X, epoch, batch, loss_value)
@@ -241,29 +279,50 @@ class _EpochRunner:
                 clip()
             step()
             size = len(x_batch)
-            total_loss += loss_value * size
+            if weights is None:
+                total_loss += loss_value * size
+            else:
+                total_loss += loss_value * batch_weight
+                weight_seen += batch_weight
             seen += size
             if metrics:
                 predictions = output.data
                 for i, (_, metric) in enumerate(metrics):
                     metric_totals[i] += metric(y_batch, predictions) * size
+            if epoch_metrics:  # a copy: the model may reuse its output buffer next batch
+                outputs_seen.append(np.array(output.data))
+                targets_seen.append(y_batch)
             if end_hooks or (batch + 1) % refresh_every == 0:
                 running = [
                     (name, total / seen)
                     for (name, _), total in zip(metrics, metric_totals, strict=True)
                 ]
+                running_loss = _ratio(total_loss, seen if weights is None else weight_seen)
                 if end_hooks:
-                    batch_logs = {"loss": total_loss / seen, **dict(running)}
+                    batch_logs = {"loss": running_loss, **dict(running)}
                     for callback in end_hooks:
                         callback.on_batch_end(batch, batch_logs)
                 if (batch + 1) % refresh_every == 0:
-                    progress.batch_end(batch, total_loss / seen, running)
+                    progress.batch_end(batch, running_loss, running)
             if context.stop_training:
                 break
-        logs = {"loss": total_loss / seen}
-        for (name, _), total in zip(metrics, metric_totals, strict=True):
-            logs[name] = total / seen
+        logs = {"loss": _ratio(total_loss, seen if weights is None else weight_seen)}
+        values = {name: total / seen
+                  for (name, _), total in zip(metrics, metric_totals, strict=True)}
+        if epoch_metrics:
+            outputs, targets = np.concatenate(outputs_seen), np.concatenate(targets_seen)
+            values.update((name, float(metric(targets, outputs))) for name, metric in
+                          epoch_metrics)
+        logs.update((name, values[name]) for name in self.names)
         return logs
+
+    def _weighted_loss(
+        self, output: Any, y_batch: np.ndarray, batch_weights: np.ndarray, batch_weight: float
+    ) -> Any:
+        """Σwℓ / Σw over the batch; a batch whose rows all weigh 0 has loss 0 and zero
+        gradients (the optimizer still steps, as for any batch)."""
+        losses = self.per_row(output, detached(y_batch))
+        return weighted_mean(losses, batch_weights, batch_weight or 1.0)
 
     def _diverged(
         self, X: np.ndarray, epoch: int, batch: int, loss_value: float
@@ -308,6 +367,11 @@ class _EpochRunner:
             raise error
 
 
+def _ratio(total: float, count: float) -> float:
+    """total / count; 0 for a count of 0 (only rows of weight 0 seen so far)."""
+    return total / count if count else 0.0
+
+
 def _release_gradients(model: Any, optimizer: Any) -> None:
     """Set every .grad the run left to None (once, at the end: nothing per step). Left in place,
     the last batch's gradients would be added to by the user's next backward()."""
@@ -316,69 +380,3 @@ def _release_gradients(model: Any, optimizer: Any) -> None:
     for group in getattr(optimizer, "param_groups", ()):
         for parameter in group["params"]:
             parameter.grad = None
-
-
-def _check_optimizer_holds_the_model(model: Any, optimizer: Any) -> None:
-    """Refuse an optimizer that misses a parameter of the model that requires a gradient, found
-    by identity: one built on another model's parameters would train nothing, the loss staying
-    constant. Frozen parameters (requires_grad=False) need not be in it."""
-    groups = getattr(optimizer, "param_groups", None)
-    if not isinstance(groups, list):  # not a glassnet optimizer: nothing to compare
-        return
-    held = {id(parameter) for group in groups for parameter in group["params"]}
-    named = getattr(model, "named_parameters", None)
-    parameters = named() if callable(named) else enumerate(model.parameters())
-    trainable = [(str(name), p) for name, p in parameters if getattr(p, "requires_grad", True)]
-    missing = [name for name, parameter in trainable if id(parameter) not in held]
-    if not missing:
-        return
-    shown = ", ".join(missing[:6]) + (", ..." if len(missing) > 6 else "")
-    how_many = "none" if len(missing) == len(trainable) else f"{len(trainable) - len(missing)}"
-    raise ValueError(
-        f"The optimizer holds {how_many} of the model's {len(trainable)} trainable parameters; "
-        f"missing: {shown}. Was it built on another model's parameters? Build it on this "
-        "model's, e.g. optim.Adam(model.parameters()); to keep some parameters fixed, freeze "
-        "them first (module.requires_grad_(False))."
-    )
-
-
-def _check_callbacks(callbacks: Any) -> tuple[list[Callback], BackupAndRestore | None]:
-    """The callbacks other than the BackupAndRestore, and that one (or None)."""
-    if callbacks is None:
-        callbacks = []
-    elif isinstance(callbacks, Callback):
-        callbacks = [callbacks]
-    try:
-        callback_list = list(callbacks)
-    except TypeError:
-        raise TypeError(
-            "callbacks must be a list of glassnet.callbacks.Callback instances; got "
-            f"{type(callbacks).__name__}."
-        ) from None
-    for callback in callback_list:
-        if not isinstance(callback, Callback):
-            raise TypeError(
-                "callbacks must be glassnet.callbacks.Callback instances; got "
-                f"{type(callback).__name__}."
-            )
-    backups = [c for c in callback_list if isinstance(c, BackupAndRestore)]
-    if len(backups) > 1:
-        raise ValueError(f"fit takes at most one BackupAndRestore; got {len(backups)}.")
-    others = [c for c in callback_list if not isinstance(c, BackupAndRestore)]
-    return others, (backups[0] if backups else None)
-
-
-def _gradient_clipper(model: Any, max_norm: float | None) -> Callable[[], Any] | None:
-    if max_norm is None:
-        return None
-    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real):
-        raise TypeError(
-            f"clip_grad_norm must be a positive number or None; got {max_norm!r} "
-            f"({type(max_norm).__name__})."
-        )
-    if not max_norm > 0:  # also refuses NaN
-        raise ValueError(f"clip_grad_norm must be a positive number; got {max_norm!r}.")
-    from glassnet.nn.utils import clip_grad_norm_
-
-    parameters = list(model.parameters())
-    return lambda: clip_grad_norm_(parameters, max_norm)

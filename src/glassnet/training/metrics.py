@@ -1,11 +1,16 @@
 """Metrics reported by ``fit`` and ``evaluate``: metric(y_true, y_pred) -> float on NumPy arrays.
 
 Names: "accuracy" (alias "acc"), "mae" ("mean_absolute_error"), "mse" ("mean_squared_error"),
-logged under the name given, as Keras does (``metrics=["acc"]`` logs "acc" and "val_acc");
-callbacks that monitor a value find it under any of its names. Any callable
-metric(y_true, y_pred) -> float works too and is logged under its ``__name__``. During training
-a metric is averaged over the epoch's batches weighted by batch size (exact for these three,
-which are means over samples).
+and, equal to scikit-learn's functions with their defaults (see ``epoch_metrics``):
+"balanced_accuracy", "precision", "recall", "f1" (binary: class 1; multiclass: macro),
+"roc_auc" (multiclass: one-vs-rest macro), "log_loss", "r2", "rmse". Each is logged under the
+name given, as Keras does (``metrics=["acc"]`` logs "acc" and "val_acc"); callbacks that monitor
+a value find it under any of its names. Any callable metric(y_true, y_pred) -> float works too
+and is logged under its ``__name__``. During training, accuracy, mae, mse and callables are
+averaged over the epoch's batches weighted by batch size (exact for the three, which are means
+over samples); the others (and callables with a true ``whole_epoch`` attribute) are computed
+once on the whole epoch's outputs, which fit then keeps until the epoch ends. Metrics are
+unweighted, even when fit weighs the loss.
 
 Accuracy decides what the outputs are from their shape:
 
@@ -25,6 +30,8 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+
+from glassnet.training import epoch_metrics
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
@@ -64,12 +71,33 @@ def mse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean(difference * difference))
 
 
-_BY_NAME: dict[str, Metric] = {"accuracy": accuracy, "mae": mae, "mse": mse}
+_BY_NAME: dict[str, Metric] = {
+    "accuracy": accuracy,
+    "mae": mae,
+    "mse": mse,
+    **{function.__name__: function
+       for function in (*epoch_metrics.CLASSIFICATION, *epoch_metrics.REGRESSION)},
+}
 _ALIASES = {
     "acc": "accuracy",
     "mean_absolute_error": "mae",
     "mean_squared_error": "mse",
+    "root_mean_squared_error": "rmse",
+    "r2_score": "r2",
+    "f1_score": "f1",
+    "precision_score": "precision",
+    "recall_score": "recall",
+    "balanced_accuracy_score": "balanced_accuracy",
+    "roc_auc_score": "roc_auc",
 }
+# told whether one-column outputs are logits or probabilities (see binary_accuracy)
+_TAKE_FROM_LOGITS = (accuracy, *epoch_metrics.CLASSIFICATION)
+_VALUE_METRICS = (mae, mse, *epoch_metrics.REGRESSION)
+
+
+def whole_epoch(metric: Metric) -> bool:
+    """Whether fit computes ``metric`` on the epoch's outputs rather than per batch."""
+    return bool(getattr(metric, "whole_epoch", False))
 
 
 def canonical_name(key: str) -> str:
@@ -113,8 +141,10 @@ def resolve_metrics(
                     "metric(y_true, y_pred) -> float."
                 )
             function = _BY_NAME[canonical_name(metric)]
-            if function is accuracy and from_logits is not None:
-                function = partial(accuracy, from_logits=from_logits)
+            if function in _TAKE_FROM_LOGITS and from_logits is not None:
+                told = partial(function, from_logits=from_logits)
+                told.whole_epoch = whole_epoch(function)  # type: ignore[attr-defined]
+                function = told
         elif callable(metric):
             name = getattr(metric, "__name__", type(metric).__name__)
             function = metric
@@ -135,7 +165,7 @@ def check_metric_targets(metrics: Sequence[tuple[str, Metric]], target_kind: str
     if target_kind != "class_indices":
         return
     for name, function in metrics:
-        if function in (mae, mse):
+        if getattr(function, "func", function) in _VALUE_METRICS:
             raise ValueError(
                 f"metric {name!r} compares values shaped like the model's output, but y holds "
                 "class indices; use 'accuracy' for a classifier."

@@ -12,7 +12,8 @@ import numpy as np
 from glassnet.training.callback_base import Callback
 from glassnet.training.metrics import canonical_name, find_logged
 
-_HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "precision", "recall", "f1")
+_HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "precision", "recall", "f1", "roc_auc",
+                     "balanced_accuracy", "r2")
 _LOWER_IS_BETTER = ("loss", "mae", "mse", "rmse", "error", "crossentropy", "entropy")
 
 
