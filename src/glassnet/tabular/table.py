@@ -61,6 +61,8 @@ class Table:
 
     Built by ``read_csv``; ``frame`` is the pandas DataFrame, ``read_text(position)`` re-reads one
     column as its exact text and ``find_records(rows)`` finds where some rows are in the file.
+    ``notes`` are one-line remarks on how the file was read that its reader should see (the
+    separator found, a header that looks like data), for a caller to print.
     """
 
     def __init__(
@@ -71,8 +73,10 @@ class Table:
         *,
         read_text: Callable[[int], list[str]],
         find_records: Callable[[Sequence[int]], list[Record]],
+        notes: Sequence[str] = (),
     ) -> None:
         self.path = path
+        self.notes = list(notes)
         self.columns = columns
         self.frame = frame
         self._positions = {name: position for position, name in enumerate(columns)}
