@@ -8,22 +8,26 @@ field and says what was expected and what the file holds.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Mapping
 from typing import Any
 
 from glassnet.errors import ModelFormatError
+from glassnet.tabular.columns import (
+    SMALLEST_STD,
+    FeatureColumn,
+    NumericColumn,
+    columns_from_metadata,
+)
 from glassnet.tabular.table import show
 
 CLASSIFY = "classify"
 REGRESS = "regress"
 TASKS = (CLASSIFY, REGRESS)
-SMALLEST_STD = sys.float_info.min  # float64's smallest normal number: 1 / std is finite
 
 
 def has_table_metadata(metadata: Mapping[str, Any]) -> bool:
     """Whether ``metadata`` claims to describe a table model (``glassnet train`` wrote it)."""
-    return "task" in metadata or "feature_names" in metadata
+    return "task" in metadata or "feature_names" in metadata or "columns" in metadata
 
 
 def _shown(value: Any) -> str:
@@ -98,15 +102,25 @@ class _Checker:
         return classes
 
 
-def check_table_metadata(metadata: Mapping[str, Any], *, source: str) -> None:
-    """ModelFormatError naming the first field of a table model's metadata that is wrong."""
+def check_table_metadata(metadata: Mapping[str, Any], *, source: str) -> list[FeatureColumn]:
+    """The feature columns of a table model's metadata: its ``columns``, or (numbers only)
+    ``feature_names`` / ``feature_mean`` / ``feature_std``. ModelFormatError naming the first
+    field that is wrong."""
     checker = _Checker(metadata, source)
     task = metadata.get("task")
     if task not in TASKS:
         raise checker.fail("task", f"one of {TASKS}", task)
-    names = checker.names()
-    checker.numbers("feature_mean", len(names))
-    checker.numbers("feature_std", len(names), smallest=SMALLEST_STD)
+    if "columns" in metadata:
+        for field in ("feature_names", "feature_mean", "feature_std"):
+            if field in metadata:
+                raise checker.fail(field, "absent (the metadata describes its columns)",
+                                   metadata[field])
+        columns: list[FeatureColumn] = columns_from_metadata(metadata["columns"], source=source)
+    else:
+        names = checker.names()
+        mean = checker.numbers("feature_mean", len(names))
+        std = checker.numbers("feature_std", len(names), smallest=SMALLEST_STD)
+        columns = [NumericColumn(*column) for column in zip(names, mean, std, strict=True)]
     target = metadata.get("target")
     if target is not None and (not isinstance(target, str) or "\x00" in target):
         raise checker.fail("target", "a column name", target)
@@ -115,3 +129,4 @@ def check_table_metadata(metadata: Mapping[str, Any], *, source: str) -> None:
     else:
         checker.number("target_mean")
         checker.number("target_std", smallest=SMALLEST_STD)
+    return columns

@@ -3,25 +3,29 @@
     tabular_model = TabularModel.load("iris.safetensors")      # written by `glassnet train`
     tabular_model.predict([[5.1, 3.5, 1.4, 0.2]])               # array(['setosa'], ...)
     tabular_model.predict(data_frame)                           # columns found by name
+    tabular_model.predict("new_rows.csv")                       # a CSV file, read_csv's way
 
-An array's columns are the features in ``preprocessing.feature_names``' order; a DataFrame's are
-found by name, as `glassnet predict` finds a CSV file's: a missing one is refused, naming it,
-and columns the model does not use (an id, the target) are ignored.
+A DataFrame's columns (a Table's, a CSV file's) are found by name: a missing one is refused,
+naming it, and columns the model does not use (an id, the target) are ignored. An array's
+columns are the features in ``preprocessing.feature_names``' order, for a model whose features
+are all numbers; a model with text columns needs the names.
 """
 
 from __future__ import annotations
 
 import os
-from collections import Counter
 from typing import Any
 
 import numpy as np
 
+from glassnet.errors import ModelFormatError
 from glassnet.io import SavedModel, load_bundle
 from glassnet.nn import Module
+from glassnet.tabular.inputs import Where
 from glassnet.tabular.metadata import CLASSIFY
-from glassnet.tabular.preprocess import Preprocessing, Where
-from glassnet.tabular.table import DataError, Table, quote_list
+from glassnet.tabular.preprocess import Preprocessing
+from glassnet.tabular.reading import read_csv
+from glassnet.tabular.table import DataError, Table
 from glassnet.training import predict as predict_outputs
 from glassnet.training.argument_checks import check_X, expected_input_features, model_dtype
 
@@ -54,42 +58,40 @@ class TabularModel:
         return self.preprocessing.task
 
     def outputs(self, features: Any, *, where: Where | None = None) -> np.ndarray:
-        """The network's raw outputs for raw feature rows: (N, F) -> (N, C) logits or (N, 1).
+        """The network's raw outputs for raw feature rows: (N, ...) -> (N, C) logits or (N, 1).
 
-        An array's columns are in ``preprocessing.feature_names``' order, a DataFrame's are found
-        by name; NaN, inf, text and values too far out to standardise are refused (``where(row,
-        feature)`` names a row's place in messages).
+        ``features``: a pandas DataFrame or a Table (columns found by name), a CSV file's path,
+        or an array (N, F) in ``preprocessing.feature_names``' order (a model of numbers only;
+        NaN is a missing cell). Text in a number column, a missing cell the model cannot fill,
+        values too far out to standardise are refused (``where(row, feature)`` names a row's
+        place in messages); text the model never saw is no category, with one
+        UnseenCategoryWarning.
         """
-        raw = check_X(self._by_name(features), dtype=np.float64,
-                      expected_features=len(self.preprocessing.feature_names))
+        if isinstance(features, (str, os.PathLike)):
+            features = read_csv(features)
+        prep = self.preprocessing
+        if not isinstance(features, Table) and not hasattr(features, "columns"):
+            features = self._checked_array(features)
         largest = float(np.finfo(model_dtype(self.model)).max)
-        return predict_outputs(
-            self.model, self.preprocessing.standardize(raw, largest=largest, where=where))
+        return predict_outputs(self.model, prep.transform(features, largest=largest, where=where))
 
-    def _by_name(self, features: Any) -> Any:
-        """A DataFrame's feature columns in the model's order; anything else as it is."""
-        columns = getattr(features, "columns", None)
-        if columns is None or isinstance(features, np.ndarray):
-            return features
-        labels = list(columns)
-        names = Counter(str(label) for label in labels)
-        needed = self.preprocessing.feature_names
-        absent = [name for name in needed if name not in names]
-        if absent:
-            raise DataError(
-                f"the DataFrame lacks the model's feature column{'s' if len(absent) > 1 else ''} "
-                f"{quote_list(absent)}; its columns are {quote_list(list(names))}. Columns are "
-                "found by name; pass an array to give the features by position."
-            )
-        repeated = [name for name in needed if names[name] > 1]
-        if repeated:
-            raise DataError(f"the DataFrame has more than one column named {quote_list(repeated)}.")
-        label_of = {str(label): label for label in labels}
-        return features[[label_of[name] for name in needed]]
+    def _checked_array(self, features: Any) -> np.ndarray:
+        """An array of numbers (N, F) as float64; NaN (a missing cell) is left to ``transform``
+        for a model that imputes, refused for one of numbers only, as inf always is."""
+        prep = self.preprocessing
+        if prep.numbers_only:
+            return check_X(features, dtype=np.float64, expected_features=len(prep.feature_names))
+        prep.refuse_arrays()
+        array = np.asarray(features)
+        if array.dtype.kind in "biuf":  # already float64: check_X leaves its NaN alone
+            array = np.ascontiguousarray(array, dtype=np.float64)
+        return check_X(array, dtype=np.float64, expected_features=len(prep.feature_names),
+                       finite=False)
 
     def predict(self, features: Any) -> np.ndarray:
-        """Labels (classification) or values in the target's units (regression): (N, F) -> (N,).
-        A DataFrame's columns are found by name; an array's are taken in the model's order."""
+        """Labels (classification) or values in the target's units (regression): (N, ...) ->
+        (N,). A DataFrame's, Table's or CSV file's columns are found by name; an array's are
+        taken in the model's order."""
         return self.preprocessing.labels(self.outputs(features))
 
     def predict_proba(self, features: Any) -> np.ndarray:
@@ -100,19 +102,24 @@ class TabularModel:
         return self.preprocessing.probabilities(self.outputs(features))
 
     def onnx_parts(self) -> dict[str, Any]:
-        """What ``gn.onnx.export`` writes: raw rows (N, F) -> (x − feature_mean) / feature_std ->
-        the network -> labels and probabilities, or values in the target's units (N,)."""
+        """What ``gn.onnx.export`` writes: raw rows -> the network's inputs -> the network ->
+        labels and probabilities, or values in the target's units (N,). A model of numbers only
+        (``numbers_only``) takes one input (N, F), standardised by ``input_mean`` /
+        ``input_std``; any other takes one input per column, encoded as ``columns``
+        (``Preprocessing.columns``) describes."""
         prep = self.preprocessing
         parts: dict[str, Any] = {
             "network": self.model,
-            "n_features": len(prep.feature_names),
-            "input_mean": prep.feature_mean,
-            "input_std": prep.feature_std,
+            "n_features": prep.input_width,  # the network's inputs (with columns: encoded)
             "name": "glassnet_tabular",
             "description": (f"glassnet tabular model ({prep.task}, target {prep.target!r}; "
                             f"features {', '.join(prep.feature_names)}), preprocessing "
                             f"included:\n{self.model!r}"),
         }
+        if prep.numbers_only:
+            parts.update(input_mean=prep.feature_mean, input_std=prep.feature_std)
+        else:
+            parts["columns"] = prep.columns
         if self.task == CLASSIFY:
             parts["classes"] = prep.classes
         else:
@@ -120,19 +127,23 @@ class TabularModel:
                          flat_output=True)
         return parts
 
-    def features(self, table: Table) -> np.ndarray:
-        """The model's feature columns of ``table`` (matched by name) as raw numbers (N, F)."""
+    def features(self, table: Table) -> Any:
+        """The model's feature columns of ``table`` (matched by name), for ``outputs``: raw
+        numbers (N, F) for a model of numbers only, else a DataFrame (``Preprocessing.features``).
+        """
         return self.preprocessing.features(table)
 
 
 def _check_fits(model: Module, preprocessing: Preprocessing, source: str) -> None:
-    """The metadata describes this network: as many inputs as features, outputs as classes."""
+    """The metadata describes this network: as many inputs as its columns make, outputs as
+    classes. ModelFormatError naming the field that disagrees."""
     inputs = expected_input_features(model)
-    features = len(preprocessing.feature_names)
-    if inputs is not None and inputs != features:
-        raise DataError(
-            f"{source}: the network takes {inputs} inputs but its metadata names {features} "
-            "features."
+    width = preprocessing.input_width
+    if inputs is not None and inputs != width:
+        field = "feature_names" if preprocessing.numbers_only else "columns"
+        raise ModelFormatError(
+            f"{source}: the table metadata's {field} describe {width} network inputs, but the "
+            f"network takes {inputs}."
         )
     last_width = None
     for module in model.modules():

@@ -1,5 +1,6 @@
-"""From a table to what a network trains on, and back: features standardised with the training
-rows' statistics, class labels as indices, a regression target scaled to unit variance.
+"""From a table to what a network trains on, and back: features as network inputs (numbers
+imputed and standardised with the training rows' statistics, text one-hot), class labels as
+indices, a regression target scaled to unit variance.
 
 Everything needed to repeat the preprocessing on new rows is kept in ``Preprocessing`` and saved
 in the model file's metadata (``to_metadata`` / ``from_metadata``), as plain JSON.
@@ -7,173 +8,81 @@ in the model file's metadata (``to_metadata`` / ``from_metadata``), as plain JSO
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from glassnet.tabular.columns import CategoryColumn, FeatureColumn, NumericColumn, input_width
+from glassnet.tabular.fitting import MAX_CATEGORIES, column_statistics, fit_columns
+from glassnet.tabular.inputs import ArrayRows, Rows, TableRows, Where, encode, frame_rows
 from glassnet.tabular.metadata import (
     CLASSIFY,
     REGRESS,
-    SMALLEST_STD,
     check_table_metadata,
     has_table_metadata,
 )
-from glassnet.tabular.table import DataError, Table, is_missing, quote_list, show
-
-MAX_GUESSED_CLASSES = 10  # whole numbers with at most this many distinct values are classes
-CONSTANT = 1e-12  # a column whose std is at most this fraction of its largest |value| is constant
-
-Label = str | int | float
-Where = Callable[[int, str], str]  # (row, feature name) -> "data.csv, line 7, column 'age'"
+from glassnet.tabular.table import DataError, Table, quote_list, show
+from glassnet.tabular.targets import Label, as_number, target_cells, target_column
 
 
-def _as_number(cell: str) -> float | None:
-    try:
-        value = float(cell)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def target_cells(table: Table, target: str) -> list[str]:
-    """The target column's text cells; DataError naming the rows where it is missing."""
-    table.column_index(target, role="target column")
-    cells = table.text(target)
-    missing = [row for row, cell in enumerate(cells) if is_missing(cell)]
-    if missing:
-        lines = ", ".join(str(line) for line in table.lines_of(missing[:5], target))
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        count = "a missing value" if len(missing) == 1 else f"{len(missing)} missing values"
-        raise DataError(
-            f"{table.name}: the target column {show(target)} has {count} "
-            f"(line{'s' if len(missing) > 1 else ''} {lines}{more}); "
-            "drop those rows or fill them in first."
-        )
-    return cells
-
-
-def target_column(table: Table, target: str) -> np.ndarray | list[str]:
-    """The target column: float64 numbers (N,) when every cell is a finite number as pandas
-    read it, else its text cells (checked for missing values)."""
-    table.column_index(target, role="target column")
-    numbers = table.numeric_column(target)
-    if numbers is not None and np.isfinite(numbers).all():
-        return numbers
-    return target_cells(table, target)
-
-
-def guess_task(table: Table, target: str) -> tuple[str, str]:
-    """(CLASSIFY or REGRESS, why): text or few distinct whole numbers are classes, others values."""
-    column = target_column(table, target)
-    if isinstance(column, np.ndarray):
-        distinct = np.unique(column)
-    else:
-        numbers = [_as_number(cell) for cell in column]
-        text = next((cell for cell, number in zip(column, numbers, strict=True)
-                     if number is None), None)
-        if text is not None:
-            return CLASSIFY, f"{show(target)} holds text such as {show(text)}"
-        distinct = np.unique(np.array(numbers, dtype=np.float64))
-    if np.all(distinct == np.floor(distinct)):
-        count = len(distinct)
-        if count <= MAX_GUESSED_CLASSES:
-            return CLASSIFY, (f"{show(target)} holds whole numbers with only {count} distinct "
-                              "values")
-        return REGRESS, (f"{show(target)} holds whole numbers with {count} distinct values "
-                         f"(more than {MAX_GUESSED_CLASSES})")
-    return REGRESS, f"{show(target)} holds numbers with fractions"
-
-
-def class_labels(cells: Sequence[str] | np.ndarray) -> tuple[list[Label], np.ndarray]:
-    """(sorted distinct labels, index of each cell's label). Numbers compare as numbers
-    ("1" and "1.0" are one class, saved as 1); anything else as text. ``cells`` is text, or the
-    numbers of a column that holds only numbers."""
-    if isinstance(cells, np.ndarray):
-        numbers = cells.astype(np.float64)
-    else:
-        parsed = [_as_number(cell) for cell in cells]
-        if any(number is None for number in parsed):
-            distinct, indices = np.unique(np.array(cells, dtype=object), return_inverse=True)
-            return [str(label) for label in distinct], indices.astype(np.int64).reshape(-1)
-        numbers = np.array(parsed, dtype=np.float64)
-    distinct, indices = np.unique(numbers, return_inverse=True)
-    labels: list[Label] = [int(v) if float(v).is_integer() else float(v) for v in distinct]
-    return labels, indices.astype(np.int64).reshape(-1)
-
-
-def split_rows(
-    rows: int, fraction: float, seed: int, labels: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(training rows, validation rows), shuffled with ``seed``; ``fraction`` of the rows are
-    held out, of every class alike when ``labels`` are given (each class keeps a training row)."""
-    generator = np.random.default_rng(seed)
-    order = generator.permutation(rows)
-    if fraction <= 0:
-        return order, order[:0]
-    if labels is None:
-        held_out = min(max(1, round(rows * fraction)), rows - 1)
-        return order[held_out:], order[:held_out]
-    training, validation = [], []
-    for label in np.unique(labels):
-        members = order[labels[order] == label]
-        held_out = min(round(len(members) * fraction), len(members) - 1)
-        validation.append(members[:held_out])
-        training.append(members[held_out:])
-    training_rows, validation_rows = np.concatenate(training), np.concatenate(validation)
-    return generator.permutation(training_rows), generator.permutation(validation_rows)
-
-
-def column_statistics(
-    values: np.ndarray, descriptions: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, std) of each column of ``values`` (N, F), a constant column's std set to 1.
-
-    A column is constant when its std is at most CONSTANT times its largest |value| (rounding
-    noise). Columns of values beyond 1e±100 in size are computed divided by a power of two near
-    their largest |value|: exact, and their squares neither overflow nor underflow. DataError,
-    starting with the column's description ("data.csv: the feature column 'x'"), for a column
-    whose spread is below float64's smallest normal number (dividing by it loses precision).
-    """
-    with np.errstate(all="ignore"):  # columns that overflow are computed again below
-        largest = np.maximum(values.max(axis=0), -values.min(axis=0))
-        mean = values.mean(axis=0)
-        std = values.std(axis=0)
-    for j in np.flatnonzero((largest != 0) & ~((1e-100 < largest) & (largest < 1e100))):
-        scale = np.ldexp(1.0, np.frexp(largest[j])[1] - 1)  # largest / scale in [1, 2)
-        column = values[:, j] / scale
-        mean[j], std[j] = scale * column.mean(), scale * column.std()
-    constant = std <= CONSTANT * largest
-    tiny = np.flatnonzero(~constant & (std < SMALLEST_STD))
-    if tiny.size:
-        j = tiny[0]
-        raise DataError(
-            f"{descriptions[j]} varies by only {std[j]:.3g}, below float64's smallest normal "
-            "number, so it cannot be standardised; rescale it (other units) first."
-        )
-    std[constant] = 1.0  # leave a constant column as it is: centred, not scaled
-    return mean, std
-
-
-@dataclass
 class Preprocessing:
     """What turns a table into network inputs and outputs into answers.
 
-    x_std = (x − feature_mean) / feature_std per feature (a constant column has std 1);
+    Inputs: each of ``feature_columns`` (``glassnet.tabular.columns``) gives its run of network
+    inputs, in order: a number (x_imputed − mean) / std (a constant column has std 1), then a
+    missing indicator if it had missing cells at training; a text column one 0/1 input per
+    category. ``Preprocessing(feature_names, feature_mean, feature_std, task, ...)`` describes
+    numbers only, standardised, none missing; ``from_columns`` any columns.
     classification: outputs (N, C) of logits -> the label of the largest, probabilities by
     softmax; regression: output (N, 1) -> value = output · target_std + target_mean.
     """
 
-    feature_names: list[str]
-    feature_mean: np.ndarray
-    feature_std: np.ndarray
-    task: str
-    target: str | None = None
-    classes: list[Label] | None = None
-    target_mean: float = 0.0
-    target_std: float = 1.0
+    def __init__(
+        self,
+        feature_names: Sequence[str] | None,
+        feature_mean: ArrayLike | None,
+        feature_std: ArrayLike | None,
+        task: str,
+        target: str | None = None,
+        classes: Sequence[Label] | None = None,
+        target_mean: float = 0.0,
+        target_std: float = 1.0,
+        *,
+        feature_columns: Sequence[FeatureColumn] | None = None,
+    ) -> None:
+        if feature_columns is None:
+            names = list(feature_names or [])
+            mean, std = np.ravel(feature_mean), np.ravel(feature_std)
+            if not len(names) == len(mean) == len(std):
+                raise ValueError(f"feature_names, feature_mean and feature_std must be as long; "
+                                 f"got {len(names)}, {len(mean)} and {len(std)}.")
+            feature_columns = [NumericColumn(name, float(m), float(s))
+                               for name, m, s in zip(names, mean, std, strict=True)]
+        elif not feature_names is feature_mean is feature_std is None:
+            raise ValueError("give either feature_columns or feature_names, feature_mean and "
+                             "feature_std, not both.")
+        self.feature_columns: list[FeatureColumn] = list(feature_columns)
+        self.task = task
+        self.target = target
+        self.classes = list(classes) if classes is not None else None
+        self.target_mean = target_mean
+        self.target_std = target_std
+
+    def __repr__(self) -> str:
+        return (f"Preprocessing(task={self.task!r}, target={self.target!r}, "
+                f"columns={self.columns!r})")
+
+    @classmethod
+    def from_columns(
+        cls, feature_columns: Sequence[FeatureColumn], task: str, target: str | None = None,
+        classes: Sequence[Label] | None = None, target_mean: float = 0.0,
+        target_std: float = 1.0,
+    ) -> Preprocessing:
+        """A Preprocessing of any feature columns (numbers with missing cells, text)."""
+        return cls(None, None, None, task, target, classes, target_mean, target_std,
+                   feature_columns=feature_columns)
 
     @classmethod
     def fit(
@@ -187,26 +96,92 @@ class Preprocessing:
         target_values: np.ndarray | None = None,
         source: str = "",
     ) -> Preprocessing:
-        """The statistics of ``features`` (N, F) (and of a regression target (N,)); DataError
-        for a column (or target) whose statistics float64 cannot hold, its message starting
-        with ``source`` (the file)."""
+        """The statistics of ``features`` (N, F), numbers none missing (and of a regression
+        target (N,)); DataError for a column (or target) whose statistics float64 cannot hold,
+        its message starting with ``source`` (the file). ``fit_table`` takes any columns."""
         prefix = f"{source}: " if source else ""
         mean, std = column_statistics(
             features, [f"{prefix}the feature column {show(name)}" for name in feature_names])
-        target_mean, target_std = 0.0, 1.0
-        if task == REGRESS and target_values is not None:
-            target_stats = column_statistics(np.reshape(target_values, (-1, 1)),
-                                             [f"{prefix}the target column {show(target or '')}"])
-            target_mean, target_std = float(target_stats[0][0]), float(target_stats[1][0])
+        target_mean, target_std = _target_statistics(task, target, target_values, prefix)
         return cls(list(feature_names), mean, std, task, target,
                    list(classes) if classes is not None else None, target_mean, target_std)
+
+    @classmethod
+    def fit_table(
+        cls,
+        table: Table,
+        features: Sequence[str],
+        rows: np.ndarray,
+        *,
+        task: str,
+        target: str | None = None,
+        classes: Sequence[Label] | None = None,
+        target_values: np.ndarray | None = None,
+        max_categories: int = MAX_CATEGORIES,
+    ) -> tuple[Preprocessing, list[str]]:
+        """(the Preprocessing fitted on the training ``rows`` of ``table``, one note per decision
+        to print). Each of ``features`` is numbers (missing cells -> the median and an
+        indicator) or text (categories, one-hot; ``glassnet.tabular.fitting``); a regression
+        target's ``target_values`` are those of ``rows``. DataError for a column of numbers with
+        a typo, text with more than ``max_categories`` distinct values, a column (or target)
+        whose statistics float64 cannot hold."""
+        columns, notes = fit_columns(table, features, rows, max_categories=max_categories)
+        target_mean, target_std = _target_statistics(task, target, target_values,
+                                                      f"{table.name}: ")
+        return cls.from_columns(columns, task, target, classes, target_mean, target_std), notes
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The feature columns' names, in the network's order."""
+        return [column.name for column in self.feature_columns]
+
+    @property
+    def columns(self) -> list[dict[str, Any]]:
+        """The network's input layout as plain dicts, one per feature column in order:
+        {"name", "kind": "numeric", "median" (None: no missing cell at training), "mean", "std"}
+        or {"name", "kind": "category", "categories" (sorted), "missing_label" (or None)}."""
+        return [column.describe() for column in self.feature_columns]
+
+    @property
+    def input_width(self) -> int:
+        """The number of network inputs: one per number (two with a missing indicator), one per
+        category."""
+        return input_width(self.feature_columns)
+
+    @property
+    def numbers_only(self) -> bool:
+        """Whether every feature is a number standardised as it is, none missing at training:
+        the network's inputs are the columns', one each (an array can give them)."""
+        return all(isinstance(column, NumericColumn) and column.median is None
+                   for column in self.feature_columns)
+
+    @property
+    def feature_mean(self) -> np.ndarray:
+        """Each feature's mean (F,); only for a model of numbers (``columns`` describes any)."""
+        return np.array([column.mean for column in self._numeric_columns("feature_mean")])
+
+    @property
+    def feature_std(self) -> np.ndarray:
+        """Each feature's std (F,); only for a model of numbers (``columns`` describes any)."""
+        return np.array([column.std for column in self._numeric_columns("feature_std")])
+
+    def _numeric_columns(self, what: str) -> list[NumericColumn]:
+        numeric = [column for column in self.feature_columns if isinstance(column, NumericColumn)]
+        if len(numeric) < len(self.feature_columns):
+            text = [column.name for column in self.feature_columns if column not in numeric]
+            raise DataError(f"{what} describes a model of numbers only; this one has text "
+                            f"columns ({quote_list(text)}): see Preprocessing.columns.")
+        return numeric
 
     @property
     def n_outputs(self) -> int:
         return len(self.classes) if self.task == CLASSIFY and self.classes else 1
 
-    def features(self, table: Table) -> np.ndarray:
-        """The model's feature columns of ``table``, found by name, as raw numbers (N, F)."""
+    def features(self, table: Table) -> Any:
+        """The model's feature columns of ``table``, found by name: raw numbers (N, F) when
+        ``numbers_only``, else a pandas DataFrame of them (numbers with NaN where missing, text
+        with None); either goes to ``transform``. DataError for a column the table lacks or a
+        cell that cannot be used, naming its line."""
         present = set(table.columns)
         absent = [name for name in self.feature_names if name not in present]
         if absent:
@@ -216,27 +191,52 @@ class Preprocessing:
                 f"on {quote_list(self.feature_names)}, and the file has "
                 f"{quote_list(table.columns)}."
             )
-        return table.numbers(self.feature_names)
+        if self.numbers_only:
+            return table.numbers(self.feature_names)
+        import pandas
+
+        rows = TableRows(table)
+        return pandas.DataFrame({
+            column.name: rows.numbers(column.name) if isinstance(column, NumericColumn)
+            else pandas.Series(rows.texts(column.name), dtype=object)
+            for column in self.feature_columns
+        })
+
+    def transform(
+        self, rows: Any, *, largest: float = np.inf, where: Where | None = None
+    ) -> np.ndarray:
+        """The network's inputs (N, input_width) for a Table, a pandas DataFrame (columns found
+        by name) or an array (N, F) of numbers (columns in ``feature_names``' order, NaN where
+        missing). DataError naming the row and column of a cell that cannot be used (``where``
+        names it, by default the rows' own place); UnseenCategoryWarning once for text the model
+        never saw."""
+        if isinstance(rows, Table):
+            source: Rows = TableRows(rows)
+        elif hasattr(rows, "columns") and not isinstance(rows, np.ndarray):
+            source = frame_rows(rows, self.feature_names, numbers_only=self.numbers_only)
+        else:
+            self.refuse_arrays()
+            source = ArrayRows(np.asarray(rows, dtype=np.float64), self.feature_names)
+        return encode(self.feature_columns, source, largest=largest, where=where)
+
+    def refuse_arrays(self) -> None:
+        """DataError when the model has text columns, which an array of numbers cannot hold."""
+        text = [column.name for column in self.feature_columns
+                if isinstance(column, CategoryColumn)]
+        if text:
+            raise DataError(
+                f"the model has text columns ({quote_list(text)}), which an array cannot hold; "
+                "pass a pandas DataFrame (or a Table, or a CSV file's path) whose columns are "
+                "found by name."
+            )
 
     def standardize(
         self, features: np.ndarray, *, largest: float = np.inf, where: Where | None = None
     ) -> np.ndarray:
-        """(x − mean) / std, per feature: (N, F) -> (N, F). DataError for a value so far from
-        the training rows' that the result is not finite or exceeds ``largest`` in size."""
-        largest = min(largest, float(np.finfo(np.float64).max))  # inf and NaN never fit
-        with np.errstate(over="ignore", invalid="ignore"):
-            scaled = (features - self.feature_mean) / self.feature_std
-            fits = np.abs(scaled) <= largest
-        if fits.all():
-            return scaled
-        row, j = np.argwhere(~fits)[0]
-        name = self.feature_names[j]
-        place = where(int(row), name) if where else f"row {row + 1}, feature {show(name)}"
-        raise DataError(
-            f"{place}: {features[row, j]:.6g} is too far from the training rows' values (mean "
-            f"{self.feature_mean[j]:.6g}, std {self.feature_std[j]:.6g}) to standardise "
-            f"(the result exceeds {largest:.3g})."
-        )
+        """(x − mean) / std per feature of an array of numbers (N, F) -> the network's inputs.
+        DataError for a value so far from the training rows' that the result is not finite or
+        exceeds ``largest`` in size."""
+        return self.transform(np.asarray(features), largest=largest, where=where)
 
     def encode_target(self, table: Table) -> np.ndarray:
         """The target column as the model's target: class indices (N,) or scaled values (N,)."""
@@ -286,7 +286,7 @@ class Preprocessing:
                 lookup[float(label)] = index
         indices = np.empty(len(cells), dtype=np.int64)
         for row, cell in enumerate(cells):
-            number = _as_number(cell)
+            number = as_number(cell)
             index = lookup.get(cell, lookup.get(number) if number is not None else None)
             if index is None:
                 raise self._unknown_class(table, row, cell)
@@ -316,14 +316,16 @@ class Preprocessing:
         return self.target_values(outputs)
 
     def to_metadata(self) -> dict[str, Any]:
-        """The JSON-able metadata ``gn.save`` stores with the model."""
-        metadata: dict[str, Any] = {
-            "task": self.task,
-            "target": self.target,
-            "feature_names": list(self.feature_names),
-            "feature_mean": self.feature_mean.tolist(),
-            "feature_std": self.feature_std.tolist(),
-        }
+        """The JSON-able metadata ``gn.save`` stores with the model: a model of numbers only as
+        feature_names / feature_mean / feature_std (the format every glassnet reads), any
+        other as its ``columns``."""
+        metadata: dict[str, Any] = {"task": self.task, "target": self.target}
+        if self.numbers_only:
+            metadata.update(feature_names=self.feature_names,
+                            feature_mean=self.feature_mean.tolist(),
+                            feature_std=self.feature_std.tolist())
+        else:
+            metadata["columns"] = self.columns
         if self.task == CLASSIFY:
             metadata["classes"] = list(self.classes or [])
         else:
@@ -341,15 +343,24 @@ class Preprocessing:
                 "has no feature names); `glassnet train` saves the feature names, statistics "
                 "and labels it needs."
             )
-        check_table_metadata(metadata, source=source)
+        columns = check_table_metadata(metadata, source=source)
         task = metadata["task"]
-        return cls(
-            feature_names=list(metadata["feature_names"]),
-            feature_mean=np.asarray(metadata["feature_mean"], dtype=np.float64),
-            feature_std=np.asarray(metadata["feature_std"], dtype=np.float64),
-            task=task,
+        return cls.from_columns(
+            columns,
+            task,
             target=metadata.get("target"),
             classes=list(metadata["classes"]) if task == CLASSIFY else None,
             target_mean=float(metadata.get("target_mean", 0.0)) if task == REGRESS else 0.0,
             target_std=float(metadata.get("target_std", 1.0)) if task == REGRESS else 1.0,
         )
+
+
+def _target_statistics(
+    task: str, target: str | None, values: np.ndarray | None, prefix: str
+) -> tuple[float, float]:
+    """(mean, std) of a regression target's training values; (0, 1) otherwise."""
+    if task != REGRESS or values is None:
+        return 0.0, 1.0
+    mean, std = column_statistics(np.reshape(values, (-1, 1)),
+                                  [f"{prefix}the target column {show(target or '')}"])
+    return float(mean[0]), float(std[0])
