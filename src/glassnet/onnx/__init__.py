@@ -72,7 +72,15 @@ def export(
       (batch, n_classes), softmax of the logits, and ``label`` (batch,), the class
       (``classes_[argmax]``: strings stay strings);
     - a regressor: ``input`` → ``predictions``, (batch,) when fitted on a 1-D y, else
-      (batch, n_outputs); a regressing TabularModel: (batch,) in the target's units.
+      (batch, n_outputs); a regressing TabularModel: (batch,) in the target's units;
+    - an object whose parts list raw ``columns`` (a TabularModel with text or incomplete
+      columns; one of complete numbers keeps its single ``input``, standardised inside):
+      one input per column instead of ``input``, named after it (as a C identifier;
+      the model property ``input_columns`` maps inputs to columns), each (batch, 1): float32
+      for a numeric column (NaN = missing: imputed with the training median and flagged;
+      a column that had no missing values at training has no median, so NaN there gives NaN
+      predictions, and a classifier refuses to label the row: onnxruntime raises), string for
+      a category column ("" = missing; a value unseen at training encodes as all zeros).
 
     Raises TypeError naming the first layer (or pipeline step) that has no ONNX form,
     ShapeError when ``n_features`` does not fit the layers, and ImportError without onnx.

@@ -8,7 +8,11 @@ the core):
   sees (x − input_mean) / input_std), ``classes`` (a classifier: softmax probabilities and
   ``classes[argmax]`` labels), ``output_mean`` / ``output_std`` (a regressor's value is
   output · output_std + output_mean), ``flat_output`` (predictions (batch,) rather than
-  (batch, n_outputs)), ``name`` and ``description``;
+  (batch, n_outputs)), ``name``, ``description`` and ``columns`` (raw table columns, one
+  graph input each, encoded inside the graph into the network input: see
+  ``glassnet.onnx._columns``; they replace ``input``, ``input_mean`` and ``input_std``,
+  except for numbers without missing values offered with ``input_mean`` / ``input_std`` too,
+  the same numbers: those keep the single standardised ``input``);
 - a fitted estimator of ``glassnet.sklearn``, alone or at the end of a Pipeline of scalers:
   its own ``onnx_parts()``, with the Pipeline's scalers before the network and the estimator's
   class named in the model's properties.
@@ -16,6 +20,9 @@ the core):
 The classifier's graph ends in Softmax ("probabilities") and ArgMax → Gather into a constant
 holding the classes ("label"), so the labels come out as they went in: strings as an ONNX
 string tensor, numbers as int64 / float / bool. Scalers become one or two element-wise nodes.
+With ``columns`` (either input form), a row whose scores are NaN (a NaN in a numeric column
+that had no missing values at training) has no label: its index is pushed out of the classes'
+range, so the Gather fails and onnxruntime raises, rather than answer ``classes[0]``.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ import numpy as np
 import onnx.helper
 
 from glassnet import nn
+from glassnet.errors import ShapeError
+from glassnet.onnx._columns import NumericColumn, columns_to_input, parse_columns
 from glassnet.onnx._graph import GraphBuilder, float_input, tensor_output
 from glassnet.onnx._layers import convert_module
 
@@ -35,8 +44,9 @@ _SCALERS = ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler")
 
 @dataclass(frozen=True)
 class ExportParts:
-    """A predictor as its graph: input → [scalers] → (x − input_mean) / input_std → network →
-    softmax and labels (``classes`` given) or output · output_std + output_mean."""
+    """A predictor as its graph: input → [scalers] → (x − input_mean) / input_std (or: one
+    input per raw column → their encoding, given ``columns``) → network → softmax and labels
+    (``classes`` given) or output · output_std + output_mean."""
 
     network: nn.Module
     n_features: int
@@ -48,6 +58,7 @@ class ExportParts:
     flat_output: bool = False
     name: str = "glassnet_predictor"
     description: str = ""
+    columns: Any = None
 
 
 def offered_parts(obj: Any) -> ExportParts:
@@ -125,14 +136,26 @@ def _split_pipeline(estimator: Any) -> tuple[list[tuple[str, Any]], Any]:
 
 
 def _classifier_outputs(
-    b: GraphBuilder, logits: str, n_classes: int, classes: Any
+    b: GraphBuilder, logits: str, n_classes: int, classes: Any, nan_has_no_label: bool = False
 ) -> list[onnx.ValueInfoProto]:
-    """"label" = classes[argmax(logits)] (batch,) and "probabilities" = softmax (batch, C)."""
+    """"label" = classes[argmax(logits)] (batch,) and "probabilities" = softmax (batch, C).
+
+    ``nan_has_no_label``: a row with a NaN logit gets the index C, out of range, so the
+    Gather fails instead of labelling it with whatever ArgMax returns for NaN.
+    """
     probabilities = b.rename_output(
         b.node("Softmax", [logits], "probabilities_Softmax", axis=1), "probabilities")
     index = b.node("ArgMax", [logits], "label_ArgMax", axis=1, keepdims=0)
+    gather = "label_Gather"
+    if nan_has_no_label:
+        axes = b.constant("label.axes", [1], dtype=np.int64)
+        total = b.node("ReduceSum", [logits, axes], "label_ReduceSum", keepdims=0)
+        unanswerable = b.node("IsNaN", [total], "label_IsNaN")
+        out_of_range = b.constant("label.no_class", n_classes, dtype=np.int64)
+        index = b.node("Where", [unanswerable, out_of_range, index], "label_Where")
+        gather = "label_Gather_of_NaN_scores_has_no_label"  # onnxruntime's error names the node
     labels, label_type = _label_constant(b, np.asarray(classes))
-    label = b.rename_output(b.node("Gather", [labels, index], "label_Gather", axis=0), "label")
+    label = b.rename_output(b.node("Gather", [labels, index], gather, axis=0), "label")
     return [tensor_output(label, label_type, []),
             tensor_output(probabilities, onnx.TensorProto.FLOAT, [n_classes])]
 
@@ -160,7 +183,15 @@ def parts_to_onnx(
     """The graph of ``parts``, after the Pipeline ``scalers`` (name, fitted scaler) if any."""
     features = parts.n_features
     b = GraphBuilder(opset)
-    x = b.reserve("input")
+    properties: dict[str, str] = {}
+    columns = None if parts.columns is None else _checked_columns(parts, scalers)
+    if columns is not None and parts.input_mean is None and parts.input_std is None:
+        for output_name in ("label", "probabilities", "predictions"):
+            b.reserve(output_name)  # a column called "label" must not take the output's name
+        inputs, x, properties = columns_to_input(b, columns)
+    else:  # no columns, or numbers only offered as one standardised input (checked above)
+        x = b.reserve("input")
+        inputs = [float_input("input", (features,))]
     for name, step in scalers or []:
         x = _scaler(b, step, x, name)
     if parts.input_mean is not None:
@@ -169,7 +200,8 @@ def parts_to_onnx(
         x = b.node("Div", [x, b.constant("input_std", parts.input_std)], "standardize_Div")
     values, (n_outputs,) = convert_module(b, parts.network, x, (features,), "model")
     if parts.classes is not None:
-        outputs = _classifier_outputs(b, values, n_outputs, parts.classes)
+        outputs = _classifier_outputs(b, values, n_outputs, parts.classes,
+                                      nan_has_no_label=parts.columns is not None)
     else:
         if parts.output_std is not None:
             values = b.node("Mul", [values, b.constant("output_std", parts.output_std)],
@@ -178,7 +210,53 @@ def parts_to_onnx(
             values = b.node("Add", [values, b.constant("output_mean", parts.output_mean)],
                             "target_Add")
         outputs = _regressor_outputs(b, values, n_outputs, squeeze=parts.flat_output)
-    return b.model([float_input("input", (features,))], outputs, parts.name, parts.description)
+    model = b.model(inputs, outputs, parts.name, parts.description)
+    if properties:
+        onnx.helper.set_model_props(model, properties)
+    return model
+
+
+def _checked_columns(parts: ExportParts, scalers: list[tuple[str, Any]] | None) -> list[Any]:
+    """``parts.columns`` parsed, with the parts around them consistent.
+
+    ``input_mean`` and ``input_std`` may come with them only for numbers without missing
+    values, as the same numbers: the graph then keeps today's single (batch, F) input.
+    """
+    columns = parse_columns(parts.columns)
+    if scalers:
+        raise ValueError("onnx_parts() gives 'columns' after Pipeline scalers; the columns "
+                         "carry their own scaling, so nothing may scale the input before.")
+    width = sum(column.width for column in columns)
+    if width != parts.n_features:
+        widths = ", ".join(f"{column.name!r} {column.width}" for column in columns)
+        raise ShapeError(f"onnx_parts()['columns'] make a network input of {width} values "
+                         f"({widths}), but n_features is {parts.n_features}.")
+    if parts.input_mean is not None or parts.input_std is not None:
+        _check_same_standardisation(parts, columns)
+    return columns
+
+
+def _check_same_standardisation(parts: ExportParts, columns: list[Any]) -> None:
+    """``input_mean`` / ``input_std`` beside ``columns``: both, numbers only, the same numbers."""
+    encoded = [column.name for column in columns
+               if not isinstance(column, NumericColumn) or column.median is not None]
+    if encoded:
+        raise ValueError(
+            f"onnx_parts() gives 'input_mean' / 'input_std' beside 'columns' that are not all "
+            f"complete numbers ({', '.join(map(repr, encoded[:5]))} need encoding or "
+            "imputation); the columns carry their own scaling: drop 'input_mean' / 'input_std'."
+        )
+    for field, values in (("input_mean", [column.mean for column in columns]),
+                          ("input_std", [column.std for column in columns])):
+        given = getattr(parts, field)
+        try:
+            same = given is not None and np.shape(given) in ((), (len(values),)) and \
+                bool(np.allclose(np.asarray(given, dtype=np.float64), values, rtol=1e-12, atol=0))
+        except (TypeError, ValueError):  # not numbers at all
+            same = False
+        if not same:
+            raise ValueError(f"onnx_parts()[{field!r}] must be given and equal the columns' "
+                             f"numbers {values!r:.200}; got {given!r:.200}.")
 
 
 def offered_to_onnx(obj: Any, n_features: Any, opset: int) -> onnx.ModelProto:
@@ -215,5 +293,6 @@ def estimator_to_onnx(estimator: Any, n_features: Any, opset: int) -> onnx.Model
         check_is_fitted(step)
     _check_features(parts, n_features, "estimator")
     model = parts_to_onnx(parts, opset, preprocessing)
-    onnx.helper.set_model_props(model, {"estimator": type(final).__name__})
+    properties = {entry.key: entry.value for entry in model.metadata_props}
+    onnx.helper.set_model_props(model, {**properties, "estimator": type(final).__name__})
     return model

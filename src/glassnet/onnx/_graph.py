@@ -19,6 +19,8 @@ from glassnet._version import __version__
 DEFAULT_OPSET = 17
 IR_VERSION_BY_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10}
 GRAPH_DTYPE = np.float32  # onnxruntime lacks float64 kernels for Erf and Softplus
+# The ai.onnx.ml version released with opset 17; its LabelEncoder (version 2) maps strings.
+ML_DOMAIN, ML_OPSET = "ai.onnx.ml", 3
 
 
 class GraphBuilder:
@@ -34,6 +36,7 @@ class GraphBuilder:
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
         self._used: set[str] = set()
+        self._domains: set[str] = set()
 
     def reserve(self, name: str) -> str:
         """Claim ``name`` (a graph input's) so that no node output takes it."""
@@ -68,7 +71,13 @@ class GraphBuilder:
     def node(
         self, op_type: str, inputs: Sequence[str], name: str, **attributes: Any
     ) -> str:
-        """Add one node with a single output; returns the output's name."""
+        """Add one node with a single output; returns the output's name.
+
+        ``domain="ai.onnx.ml"`` among the attributes places the node in that operator set,
+        which the model then imports.
+        """
+        if attributes.get("domain"):
+            self._domains.add(attributes["domain"])
         node_name = self.unique(name)
         output = self.unique(f"{node_name}_out")
         self.nodes.append(
@@ -105,9 +114,12 @@ class GraphBuilder:
         graph = onnx.helper.make_graph(
             self.nodes, graph_name, list(inputs), list(outputs), self.initializers
         )
+        opsets = [onnx.helper.make_opsetid("", self.opset)]
+        if ML_DOMAIN in self._domains:
+            opsets.append(onnx.helper.make_opsetid(ML_DOMAIN, ML_OPSET))
         model = onnx.helper.make_model(
             graph,
-            opset_imports=[onnx.helper.make_opsetid("", self.opset)],
+            opset_imports=opsets,
             ir_version=IR_VERSION_BY_OPSET[self.opset],
             producer_name="glassnet",
             producer_version=__version__,
@@ -119,8 +131,14 @@ class GraphBuilder:
 
 def float_input(name: str, feature_shape: Sequence[int]) -> onnx.ValueInfoProto:
     """A float32 graph input with a dynamic first axis named "batch"."""
-    float32 = onnx.TensorProto.FLOAT
-    return onnx.helper.make_tensor_value_info(name, float32, ["batch", *feature_shape])
+    return tensor_input(name, onnx.TensorProto.FLOAT, feature_shape)
+
+
+def tensor_input(
+    name: str, elem_type: int, feature_shape: Sequence[int], doc: str = ""
+) -> onnx.ValueInfoProto:
+    """A graph input of ``elem_type`` (an onnx.TensorProto type), first axis "batch"."""
+    return onnx.helper.make_tensor_value_info(name, elem_type, ["batch", *feature_shape], doc)
 
 
 def tensor_output(
