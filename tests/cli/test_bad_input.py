@@ -35,10 +35,10 @@ CASES = {
                           "--out", "{files}/out.st"],
                          "{files}/text.csv, line 7, column 'petal_width': 'abc' is not a number.",
                          "out.st"),
-    "missing-values": Case(
-        ["train", "{files}/holes.csv", "--target", "species", "--out", "{files}/out.st"],
+    "missing-values-the-model-cannot-fill": Case(  # trained on complete columns: no median
+        ["predict", "{model}", "{files}/holes.csv", "--out", "{files}/p.csv"],
         "{files}/holes.csv has 2 missing values (line 4, column 'sepal_width'; line 9, column "
-        "'petal_length'); fill them in or drop those rows first.", "out.st"),
+        "'petal_length'); fill them in or drop those rows first.", "p.csv"),
     "missing-target-value": Case(
         ["train", "{files}/no_label.csv", "--target", "species", "--out", "{files}/out.st"],
         "{files}/no_label.csv: the target column 'species' has a missing value (line 5)",

@@ -21,6 +21,58 @@ BAD_INPUT = 2  # argparse's status for a usage error; bad data is the same kind 
 EPILOG_FORMAT = argparse.RawDescriptionHelpFormatter  # keeps the examples' line breaks
 
 
+def add_reading_options(parser: argparse.ArgumentParser) -> None:
+    """--sep and --encoding, for commands that read a CSV file."""
+    parser.add_argument("--sep", metavar="CHAR", type=separator,
+                        help="the separator between cells (tab: 'tab'); default: ',' or, when "
+                             "the header has none but several ';', tabs or '|', that one "
+                             "(said when used)")
+    parser.add_argument("--encoding", metavar="NAME",
+                        help="the file's text encoding, e.g. latin-1 or cp1252; default: UTF-8")
+
+
+def separator(text: str) -> str:
+    """--sep's value: one character, with 'tab' and '\\t' for the tab a shell makes hard to type.
+    """
+    return "\t" if text in ("tab", "\\t") else text
+
+
+def read_table(path: str, args: argparse.Namespace, *, notes_to: Any = None) -> Any:
+    """``glassnet.tabular.read_csv`` with the command's --sep and --encoding; prints what the
+    reader noticed (a separator it chose, a header that looks like data) to ``notes_to``
+    (default: standard output). Gzip, bz2, xz and zip files are read as they are."""
+    from glassnet import tabular
+
+    table = tabular.read_csv(path, sep=getattr(args, "sep", None),
+                             encoding=getattr(args, "encoding", None))
+    for note in table.notes:
+        print(f"Note: {note}", file=notes_to or sys.stdout)
+    return table
+
+
+@contextlib.contextmanager
+def unseen_categories_as_notes(stream: Any = None) -> Iterator[None]:
+    """Inside, the model's warning about text it never saw in training (encoded as no category)
+    is printed as one "Note:" line to ``stream`` (default: standard error) instead of Python's
+    warning with a file and line of glassnet's source."""
+    import warnings
+
+    from glassnet.tabular import UnseenCategoryWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnseenCategoryWarning)
+        yield
+    told = set()
+    for warning in caught:
+        if issubclass(warning.category, UnseenCategoryWarning):
+            if str(warning.message) not in told:  # once, however many batches met it
+                told.add(str(warning.message))
+                print(f"Note: {warning.message}", file=stream or sys.stderr)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+
+
 def paragraph(text: str) -> str:
     """``text`` wrapped for --help (the raw formatter that keeps the examples does not wrap)."""
     return textwrap.fill(" ".join(text.split()), width=90)
@@ -34,8 +86,9 @@ def bad_input_types() -> tuple[type[BaseException], ...]:
     """The errors that mean "fix your input", not "glassnet failed"."""
     from glassnet.errors import FolderInUseError, ModelFormatError
     from glassnet.tabular import DataError, MissingExtra
+    from glassnet.tabular.sources import ReadOptionError
 
-    return (BadInput, DataError, FolderInUseError, ModelFormatError, MissingExtra,
+    return (BadInput, DataError, FolderInUseError, ModelFormatError, MissingExtra, ReadOptionError,
             FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
 
 

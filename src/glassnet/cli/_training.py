@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.cli._dataset import Dataset
-from glassnet.cli._tabular import format_grid, format_number, plural
+from glassnet.cli._tabular import BadInput, format_grid, format_number, plural
 
 
 def default_patience(epochs: int) -> int:
@@ -33,6 +33,37 @@ class Outcome:
     stopped_early: bool
     patience: int | None
     monitor: str  # "val_loss" or "loss"
+
+
+CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc",
+                          "log_loss")
+REGRESSION_METRICS = ("mae", "rmse", "r2")
+
+
+def metric_list(text: str) -> list[str]:
+    """--metrics' value: names joined by commas, each one glassnet knows."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    known = (*CLASSIFICATION_METRICS, *REGRESSION_METRICS)
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"expected metric names joined by commas, from {', '.join(known)}; got {text!r}")
+    return names
+
+
+def chosen_metrics(args: argparse.Namespace, classify: bool) -> list[str]:
+    """The metrics to report: --metrics (checked against the task), else accuracy, or MAE, RMSE
+    and R² in the target's units."""
+    fitting = CLASSIFICATION_METRICS if classify else REGRESSION_METRICS
+    asked = getattr(args, "metrics", None)
+    if not asked:
+        return ["accuracy"] if classify else list(REGRESSION_METRICS)
+    wrong = [name for name in asked if name not in fitting]
+    if wrong:
+        task = "a classification" if classify else "a regression"
+        raise BadInput(f"--metrics {','.join(wrong)} cannot score {task}; it takes "
+                       f"{', '.join(fitting)}.")
+    return list(dict.fromkeys(asked))
 
 
 def patience_for(args: argparse.Namespace, has_validation: bool) -> int | None:
@@ -63,11 +94,14 @@ def fit_network(
             restore_best_weights=True)
     X = data.X.astype(np.float32)
     validation = (X[data.val_rows], data.y[data.val_rows]) if has_validation else None
+    # per epoch, the classification metrics; regression ones are reported at the end, in the
+    # target's units (fit sees the standardised target)
+    logged = chosen_metrics(args, classify) if classify else []
     history = gn.fit(
         model, X[data.train_rows], data.y[data.train_rows],
         loss="cross_entropy" if classify else "mse", optimizer=optimizer, epochs=args.epochs,
-        batch_size=args.batch_size, validation_data=validation,
-        metrics=["accuracy"] if classify else [], verbose=args.verbose,
+        batch_size=args.batch_size, validation_data=validation, metrics=logged,
+        class_weight=args.class_weight, verbose=args.verbose,
         callbacks=[*([keeper] if keeper else []), *callbacks])
     epochs_run = len(history.history.get("loss", []))
     outcome = Outcome(
@@ -110,35 +144,43 @@ def overfit(history: Any, kept: int, run: int) -> bool:
             and training[-1] < training[kept])
 
 
-def scores(model: Any, data: Dataset, rows: np.ndarray) -> dict[str, float]:
-    """Accuracy (classification) or MAE, RMSE, R² in the target's units, on ``rows``."""
+def scores(model: Any, data: Dataset, rows: np.ndarray, metrics: list[str]) -> dict[str, float]:
+    """The loss (cross-entropy) and ``metrics`` of a classifier, or ``metrics`` of a regressor in
+    the target's units, on ``rows``."""
     import glassnet as gn
     from glassnet import tabular
+    from glassnet.training.metrics import resolve_metrics
 
     outputs = gn.predict(model, data.X[rows].astype(np.float32))
     preprocessing = data.preprocessing
+    functions = resolve_metrics(metrics, from_logits=True)
     if preprocessing.task == tabular.CLASSIFY:
         true = data.y[rows]
         probabilities = preprocessing.probabilities(outputs)
         chosen = probabilities[np.arange(len(true)), true]
         cross_entropy = float(-np.mean(np.log(np.maximum(chosen, np.finfo(np.float64).tiny))))
-        accuracy = float(np.mean(outputs.argmax(axis=1) == true))
-        return {"loss (cross-entropy)": cross_entropy, "accuracy": accuracy}
+        found = {"loss (cross-entropy)": cross_entropy}
+        found.update({name: float(function(true, outputs)) for name, function in functions})
+        return found
     true = preprocessing.target_values(data.y[rows])
-    found = tabular.regression_scores(true, preprocessing.target_values(outputs))
-    return {"MAE": found["mae"], "RMSE": found["rmse"], "R²": found["r2"]}
+    predicted = preprocessing.target_values(outputs)
+    return {SHOWN.get(name, name): float(function(true, predicted))
+            for name, function in functions}
 
 
-def report(model: Any, data: Dataset, history: Any, outcome: Outcome) -> None:
+SHOWN = {"mae": "MAE", "rmse": "RMSE", "r2": "R²"}
+
+
+def report(model: Any, data: Dataset, history: Any, outcome: Outcome, metrics: list[str]) -> None:
     """Print the story of the training and the final scores of the weights kept."""
     print()
     for line in story(history, outcome):
         print(line)
     print(f"\nFinal scores of the weights kept, after {plural(outcome.epochs_run, 'epoch')}:")
     header = ["", "training"] + (["validation"] if len(data.val_rows) else [])
-    columns = [scores(model, data, data.train_rows)]
+    columns = [scores(model, data, data.train_rows, metrics)]
     if len(data.val_rows):
-        columns.append(scores(model, data, data.val_rows))
+        columns.append(scores(model, data, data.val_rows, metrics))
     lines = [[name] + [format_number(column[name]) for column in columns] for name in columns[0]]
     counts = [data.train_rows, data.val_rows][: len(columns)]
     lines.append(["rows"] + [f"{len(rows):,}" for rows in counts])

@@ -7,12 +7,15 @@ from typing import Any
 
 from glassnet.cli._tabular import (
     EPILOG_FORMAT,
+    add_reading_options,
     format_grid,
     format_number,
     load_tabular_model,
     paragraph,
     plural,
+    read_table,
     refuses_bad_input,
+    unseen_categories_as_notes,
 )
 
 EXAMPLES = """\
@@ -44,6 +47,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--target", metavar="COLUMN",
                         help="the column holding the true answers; default: the column the "
                              "model was trained to predict")
+    add_reading_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -55,12 +59,13 @@ def run(args: argparse.Namespace) -> int:
     preprocessing = tabular_model.preprocessing
     if args.target:
         preprocessing.target = args.target
-    table = tabular.read_csv(args.data)
+    table = read_table(args.data, args)
     target = preprocessing.target or "?"
     table.column_index(target, role="target column")
     features = tabular_model.features(table)
     truth = preprocessing.encode_target(table)
-    outputs = tabular_model.outputs(features, where=table.where)
+    with unseen_categories_as_notes():
+        outputs = tabular_model.outputs(features, where=table.where)
     print(f"{args.model} on {table.name}: {plural(len(table), 'row')}, target {target!r}.")
     if preprocessing.task == tabular.CLASSIFY:
         found = tabular.classification_scores(truth, outputs.argmax(axis=1),

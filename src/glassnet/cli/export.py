@@ -11,6 +11,8 @@ random rows and compares. Needs the onnx extra: ``pip install 'glassnet[onnx]'``
 from __future__ import annotations
 
 import argparse
+import json
+import warnings
 from typing import Any
 
 from glassnet.cli._arguments import positive_int
@@ -105,6 +107,34 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _column_rows(subject: Any, mapping: list[dict[str, str]]) -> tuple[dict[str, Any], Any]:
+    """Random raw rows for a model with one ONNX input per column: (the inputs' feeds, the same
+    rows as a DataFrame for glassnet). Numbers around each column's mean, a missing one where
+    the model imputes; every category, a missing cell and an unseen text."""
+    import numpy as np
+    import pandas
+
+    rng = np.random.default_rng(0)
+    described = {column["name"]: column for column in subject.preprocessing.columns}
+    feeds, frame = {}, {}
+    for entry in mapping:
+        column = described[entry["column"]]
+        if column["kind"] == "numeric":
+            values = column["mean"] + column["std"] * rng.normal(size=VERIFY_ROWS)
+            if column.get("median") is not None:
+                values[0] = np.nan
+            feeds[entry["input"]] = values.astype(np.float32).reshape(-1, 1)
+            frame[column["name"]] = feeds[entry["input"]][:, 0].astype(np.float64)
+        else:
+            choices = [*column["categories"], "(not seen in training)"]
+            cells = [choices[i % len(choices)] for i in range(VERIFY_ROWS)]
+            if column.get("missing_label") is not None:
+                cells = [None if cell == column["missing_label"] else cell for cell in cells]
+            feeds[entry["input"]] = np.array([[cell or ""] for cell in cells], dtype=object)
+            frame[column["name"]] = pandas.Series(cells, dtype=object)
+    return feeds, pandas.DataFrame(frame)
+
+
 def _verify(subject: Any, proto: Any, path: str) -> int:
     """Compare onnxruntime's outputs with glassnet's on random rows; 0 if they agree."""
     import numpy as np
@@ -115,17 +145,24 @@ def _verify(subject: Any, proto: Any, path: str) -> int:
         raise BadInput("--verify needs onnxruntime: pip install 'glassnet[onnx]'") from None
     import glassnet as gn
 
-    dims = [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim[1:]]
-    X = np.random.default_rng(0).normal(size=(VERIFY_ROWS, *dims)).astype(np.float32)
     session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
     outputs = [output.name for output in proto.graph.output]
-    if "probabilities" in outputs:
-        expected, output = subject.predict_proba(X), "probabilities"
-    elif "predictions" in outputs:
-        expected, output = subject.predict(X), "predictions"
+    columns = {entry.key: entry.value for entry in proto.metadata_props}.get("input_columns")
+    if columns is not None:  # one input per column of the table: raw cells, text included
+        feeds, X = _column_rows(subject, json.loads(columns))
     else:
-        expected, output = gn.predict(subject, X), "output"
-    (actual,) = session.run([output], {"input": X})
+        dims = [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim[1:]]
+        X = np.random.default_rng(0).normal(size=(VERIFY_ROWS, *dims)).astype(np.float32)
+        feeds = {"input": X}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unseen category fed on purpose
+        if "probabilities" in outputs:
+            expected, output = subject.predict_proba(X), "probabilities"
+        elif "predictions" in outputs:
+            expected, output = subject.predict(X), "predictions"
+        else:
+            expected, output = gn.predict(subject, X), "output"
+    (actual,) = session.run([output], feeds)
     # float32 carries 7 digits: outputs in the thousands agree to 1e-5 relative, not absolute
     allowed = VERIFY_TOLERANCE * np.maximum(1.0, np.abs(expected))
     difference = float(np.max(np.abs(actual - expected)))

@@ -123,6 +123,19 @@ def training_record(training: Any, source: str) -> dict[str, Any]:
     return training
 
 
+def column_rows(column: dict[str, Any]) -> list[str]:
+    """One feature's line in the table of inputs: its kind and what the network gets of it."""
+    if column["kind"] == "category":
+        categories = column["categories"]
+        return [column["name"], f"text, {plural(len(categories), 'category')}",
+                f"one-hot: {name_list(categories, limit=8)}"]
+    scaled = f"(x - {column['mean']:.6g}) / {column['std']:.6g}"
+    if column.get("median") is None:
+        return [column["name"], "numbers", scaled]
+    return [column["name"], "numbers, some missing",
+            f"{scaled}, missing -> median {column['median']:.6g}; + a missing flag"]
+
+
 def describe_table_model(preprocessing: Any, training: dict[str, Any] | None) -> None:
     names = preprocessing.feature_names
     what = "classification" if preprocessing.task == "classify" else "regression"
@@ -134,10 +147,9 @@ def describe_table_model(preprocessing: Any, training: dict[str, Any] | None) ->
         print(f"Target scaling: mean {preprocessing.target_mean:g}, "
               f"std {preprocessing.target_std:g}")
     print(f"Features ({len(names)}): {name_list(names, limit=50)}")
-    print("\nStandardisation, x' = (x - mean) / std:")
-    rows = [[name, f"{mean:.6g}", f"{std:.6g}"] for name, mean, std in
-            zip(names, preprocessing.feature_mean, preprocessing.feature_std, strict=True)]
-    print(format_grid(["feature", "mean", "std"], rows))
+    print(f"\nNetwork inputs ({preprocessing.input_width}), in order:")
+    print(format_grid(["feature", "kind", "becomes"],
+                      [column_rows(column) for column in preprocessing.columns]))
     if training is not None:
         hidden = ",".join(map(str, training.get("hidden", []))) or "none"
         rows_text = plural(training["rows"], "row") if "rows" in training else "? rows"

@@ -15,10 +15,11 @@ import sys
 from typing import Any
 
 from glassnet.cli._arguments import positive_float, positive_int, seed
-from glassnet.cli._dataset import Dataset, load_dataset
+from glassnet.cli._dataset import Dataset, column_list, load_dataset
 from glassnet.cli._tabular import (
     EPILOG_FORMAT,
     BadInput,
+    add_reading_options,
     cannot_write,
     check_output_path,
     paragraph,
@@ -26,9 +27,17 @@ from glassnet.cli._tabular import (
     refuses_bad_input,
     writing,
 )
-from glassnet.cli._training import Outcome, default_patience, fit_network, report
+from glassnet.cli._training import (
+    Outcome,
+    chosen_metrics,
+    default_patience,
+    fit_network,
+    metric_list,
+    report,
+)
 from glassnet.nn import ACTIVATIONS, mlp
 from glassnet.optim import OPTIMIZERS
+from glassnet.tabular.fitting import MAX_CATEGORIES
 
 EXAMPLES = """\
 examples:
@@ -76,12 +85,16 @@ def register(subparsers: Any) -> None:
         "train",
         help="train a network on a CSV file and save it",
         description=paragraph(
-            "Train a network on DATA.csv to predict the column --target from all the other "
-            "columns, and save it to --out. The file needs a header row; feature columns must be "
-            "numeric, the target may be numbers or text (text labels are kept with the model). "
-            "Features are standardised with the training rows' mean and standard deviation. "
-            "Without --task, text or whole numbers with at most 10 distinct values mean "
-            "classification, other numbers regression; the guess is printed."
+            "Train a network on DATA.csv to predict the column --target from the other columns "
+            "(or those of --features, less those of --drop and --id), and save it to --out. The "
+            "file needs a header row; it may be gzip, bz2, xz or zip compressed. A feature "
+            "column of numbers is standardised with the training rows' mean and standard "
+            "deviation; its empty cells become the median, with an added input that flags them. "
+            "A column of text becomes categories (one input per category; empty cells are a "
+            "category of their own). A column of numbers with a few text cells is refused at "
+            "the first one: a typo, not a category. The target may be numbers or text. Without "
+            "--task, text or whole numbers with at most 10 distinct values mean classification, "
+            "other numbers regression; the guess is printed, and so is every decision above."
         ),
         epilog=EXAMPLES,
         formatter_class=EPILOG_FORMAT,
@@ -91,6 +104,18 @@ def register(subparsers: Any) -> None:
                         help="the column to predict")
     parser.add_argument("--out", required=True, metavar="MODEL",
                         help="where to save the model (e.g. model.safetensors)")
+    add_reading_options(parser)
+    parser.add_argument("--features", type=column_list, metavar="A,B,C",
+                        help="the feature columns; default: every column but the target, --id "
+                             "and --drop")
+    parser.add_argument("--drop", type=column_list, metavar="A,B",
+                        help="columns not to learn from (ids, names, leaks)")
+    parser.add_argument("--id", metavar="COLUMN",
+                        help="a column that names the rows: not learned from, and written "
+                             "beside each prediction by `glassnet predict`")
+    parser.add_argument("--max-categories", type=positive_int, default=MAX_CATEGORIES,
+                        metavar="N", help="refuse a text column with more distinct values "
+                                          f"than N; default: {MAX_CATEGORIES}")
     parser.add_argument("--task", choices=("classify", "regress"),
                         help="classify or regress; default: guessed from the target column")
     parser.add_argument("--hidden", type=hidden_sizes, default=[128, 64], metavar="128,64",
@@ -112,6 +137,15 @@ def register(subparsers: Any) -> None:
                              "validation rows the best epoch's weights are kept either way. "
                              f"Default: a tenth of --epochs, at least {default_patience(0)}, "
                              "when rows are held out for validation; otherwise off")
+    parser.add_argument("--class-weight", choices=("balanced",),
+                        help="'balanced' weighs each class's rows by rows / (classes · the "
+                             "class's rows), scikit-learn's formula, in the training and the "
+                             "validation loss; default: every row alike")
+    parser.add_argument("--metrics", type=metric_list, metavar="A,B",
+                        help="scores to report: accuracy, balanced_accuracy, precision, recall, "
+                             "f1, roc_auc, log_loss (classification; binary: of the second "
+                             "class, more classes: their macro mean) or mae, rmse, r2 "
+                             "(regression); default: accuracy, or mae,rmse,r2")
     parser.add_argument("--resume", action="store_true",
                         help="continue an interrupted run of this same command from its "
                              "backup, MODEL.backup/ next to --out (written after every epoch, "
@@ -151,6 +185,10 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(f"{backup} holds the backup of an interrupted run: add --resume to "
                        "continue it, or delete that folder to start over.")
     data = load_dataset(args)
+    classify = data.preprocessing.task == "classify"
+    chosen_metrics(args, classify)  # a metric the task cannot have: refused before training
+    if args.class_weight and not classify:
+        raise BadInput("--class-weight needs a classification target; this one is regressed.")
     model, optimizer = initial_model(args, data)
     describe_run(args, data, model, optimizer)
     if args.resume:
@@ -172,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"glassnet train: interrupted; run the same command with --resume to continue "
               f"from the last completed epoch (backed up in {backup}).", file=sys.stderr)
         return 130
-    report(model, data, history, outcome)
+    report(model, data, history, outcome, chosen_metrics(args, classify))
     with writing(args.out):
         gn.save(model, args.out,
                 metadata=model_metadata(args, data, optimizer, history, outcome))
@@ -226,7 +264,7 @@ def initial_model(args: argparse.Namespace, data: Dataset) -> tuple[Any, Any]:
     import glassnet as gn
 
     gn.manual_seed(args.seed)
-    sizes = [len(data.preprocessing.feature_names), *args.hidden, data.preprocessing.n_outputs]
+    sizes = [data.preprocessing.input_width, *args.hidden, data.preprocessing.n_outputs]
     model = mlp(sizes, activation=args.activation)  # the last layer: logits or values
     return model, make_optimizer(args.optimizer, model, args.lr)
 
@@ -238,7 +276,7 @@ def make_optimizer(name: str, model: Any, lr: float | None) -> Any:
 
 
 def describe_run(args: argparse.Namespace, data: Dataset, model: Any, optimizer: Any) -> None:
-    widths = [len(data.preprocessing.feature_names), *args.hidden, data.preprocessing.n_outputs]
+    widths = [data.preprocessing.input_width, *args.hidden, data.preprocessing.n_outputs]
     parameters = sum(parameter.size for parameter in model.parameters())
     lr = optimizer.param_groups[0]["lr"]
     validation = (f"{plural(len(data.val_rows), 'row')} held out for validation"
@@ -257,6 +295,8 @@ def model_metadata(
         **data.preprocessing.to_metadata(),
         "training": {
             "data": os.path.basename(args.data),
+            "id_column": args.id,
+            "class_weight": args.class_weight,
             "rows": len(data.train_rows),
             "validation_rows": len(data.val_rows),
             "hidden": list(args.hidden),

@@ -13,6 +13,7 @@ from types import ModuleType
 from glassnet.plot.boundary import decision_boundary
 from glassnet.plot.curves import history
 from glassnet.plot.diagram import network
+from glassnet.plot.importance import importance_bars
 
 MISSING_MATPLOTLIB = "glassnet.plot needs matplotlib: pip install 'glassnet[plot]'"
 
@@ -41,6 +42,7 @@ __all__ = [
     "MISSING_MATPLOTLIB",
     "decision_boundary",
     "history",
+    "importance_bars",
     "network",
     "new_figure",
     "require_matplotlib",
