@@ -161,3 +161,22 @@ def test_help_has_a_description_and_examples(command, capsys):
     assert main([command, "--help"]) == 0  # in-process: the same parser, a second faster
     out = capsys.readouterr().out
     assert "examples:" in out and f"glassnet {command} " in out
+
+
+def test_evaluate_metrics_by_name_equal_scikit_learns(trained_classifier, iris_csv):
+    metrics = pytest.importorskip("sklearn.metrics")
+    model_path, _ = trained_classifier
+    result = run_cli("evaluate", model_path, iris_csv, "--metrics", "f1,roc_auc,log_loss")
+    assert result.returncode == 0, result.stderr
+    tabular_model = TabularModel.load(model_path)
+    table = read_csv(iris_csv)
+    truth = np.array(table.text("species"))
+    probabilities = tabular_model.predict_proba(table)
+    predicted = tabular_model.predict(table)
+    expected = {
+        "f1": metrics.f1_score(truth, predicted, average="macro"),
+        "roc_auc": metrics.roc_auc_score(truth, probabilities, multi_class="ovr"),
+        "log_loss": metrics.log_loss(truth, probabilities),
+    }
+    for name, value in expected.items():
+        assert f"{name}: {value:.4f}" in result.stdout

@@ -17,6 +17,7 @@ from glassnet.cli._tabular import (
     refuses_bad_input,
     unseen_categories_as_notes,
 )
+from glassnet.cli._training import chosen_metrics, metric_list
 
 EXAMPLES = """\
 examples:
@@ -47,6 +48,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--target", metavar="COLUMN",
                         help="the column holding the true answers; default: the column the "
                              "model was trained to predict")
+    parser.add_argument("--metrics", type=metric_list, metavar="A,B",
+                        help="more scores to print: balanced_accuracy, precision, recall, f1, "
+                             "roc_auc, log_loss (classification; binary: of the second class, "
+                             "more classes: their macro mean), each as scikit-learn computes it")
     add_reading_options(parser)
     parser.set_defaults(handler=run)
 
@@ -54,11 +59,14 @@ def register(subparsers: Any) -> None:
 @refuses_bad_input
 def run(args: argparse.Namespace) -> int:
     from glassnet import tabular
+    from glassnet.training.metrics import resolve_metrics
 
     tabular_model = load_tabular_model(args.model)
     preprocessing = tabular_model.preprocessing
     if args.target:
         preprocessing.target = args.target
+    if args.metrics and tabular_model.task != tabular.CLASSIFY:
+        chosen_metrics(args, classify=False)  # MAE, RMSE and R² are printed anyway
     table = read_table(args.data, args)
     target = preprocessing.target or "?"
     table.column_index(target, role="target column")
@@ -72,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
                                               preprocessing.n_outputs)
         print(f"accuracy: {format_number(found['accuracy'])} "
               f"({found['correct']:,} of {found['rows']:,} rows right)")
+        for name in chosen_metrics(args, classify=True) if args.metrics else []:
+            if name != "accuracy":
+                [(_, metric)] = resolve_metrics([name], from_logits=True)
+                print(f"{name}: {format_number(float(metric(truth, outputs)))}")
         names = [str(label) for label in preprocessing.classes]
         print_class_report(names, found["confusion"])
         grid = [[name, *map(str, counts)] for name, counts in zip(names, found["confusion"],
