@@ -1,5 +1,5 @@
 """Every benchmark, as `make bench` runs it: machine, MLP speed twice, memory, tiny network,
-reading CSV files.
+reading CSV files, the CLI's scores on scikit-learn's tables.
 
 mlp.py runs once with the environment as it is and once under
 `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`, which changes only that subprocess.
@@ -132,6 +132,9 @@ def main() -> None:
         memory = run_script("memory.py", ["memory.py", *quick], out / "memory.json")
         tiny = run_script("tiny.py", ["tiny.py", *quick], out / "tiny.json")
         run_script("csv_read.py", ["csv_read.py", *quick], out / "csv_read.json")
+        run_script("tabular_quality.py", ["tabular_quality.py", *(["--splits", "2"] if quick
+                                                                 else [])],
+                   out / "tabular_quality.json")
     summary(mlp_runs, tiny, memory)
 
 
