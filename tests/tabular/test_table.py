@@ -94,3 +94,25 @@ def test_an_unknown_column_lists_the_columns(tmp_path):
     table = read_csv(write(tmp_path, "a,b\n1,2\n"))
     with pytest.raises(DataError, match=r"has no target column 'c'; its columns are 'a', 'b'\."):
         table.column_index("c", role="target column")
+
+
+def test_numbers_of_an_all_float_table_is_its_frame_read_only_and_checked(tmp_path):
+    # pandas reads a file this long in chunks and keeps the float columns as one block, which
+    # numbers() hands over without a copy (as DataFrame.to_numpy does), after checking it
+    rows = 300_000
+    path = tmp_path / "floats.csv"
+    expected = np.column_stack([np.arange(rows) / 4, np.arange(rows) * 1.5])
+    with open(path, "w") as file:
+        file.write("a,b\n")
+        np.savetxt(file, expected, fmt="%.2f", delimiter=",")
+    values = read_csv(path).numbers(["a", "b"])
+    np.testing.assert_array_equal(values, expected)
+    assert not values.flags.writeable  # shared with the table: nobody may change it through this
+    with pytest.raises(ValueError):
+        values[0, 0] = 1.0
+    expected[rows - 5, 1] = np.inf  # a bad cell is still found, and named, on this route
+    with open(path, "w") as file:
+        file.write("a,b\n")
+        np.savetxt(file, expected, fmt="%.2f", delimiter=",")
+    with pytest.raises(DataError, match=f"line {rows - 3}, column 'b'"):
+        read_csv(path).numbers(["a", "b"])

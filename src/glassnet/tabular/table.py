@@ -147,6 +147,10 @@ class Table:
         naming every missing cell (up to a few) when some are empty or "NA".
         """
         positions = [self.column_index(column) for column in columns]
+        if self._all_numeric and positions == list(range(len(self.columns))):
+            whole = self._whole_frame()
+            if whole is not None:
+                return whole
         values = np.empty((len(self), len(positions)), dtype=np.float64)
         kinds = [self._kinds[position] for position in positions]
         numeric = [j for j, kind in enumerate(kinds) if kind in "iuf"]
@@ -161,6 +165,20 @@ class Table:
         if missing:
             self._refuse_missing(sorted(missing), columns)
         return values
+
+    def _whole_frame(self) -> np.ndarray | None:
+        """Every column, when pandas holds them as one float64 block: that block itself, read
+        only (no copy, as ``DataFrame.to_numpy`` gives it), once every cell is checked finite;
+        None otherwise (the caller copies and reports)."""
+        whole = self.frame.to_numpy(dtype=np.float64, copy=False)
+        if not np.shares_memory(whole, self.frame.iloc[:, 0].to_numpy(copy=False)):
+            return None  # several blocks, or a conversion: a copy like any other
+        everything = list(range(len(self.columns)))
+        if self._non_finite(whole, 0, everything, everything):
+            return None  # the copying route names the first bad cell
+        whole = whole.view()
+        whole.flags.writeable = False  # the table's own memory: read, never changed
+        return whole
 
     def _copy_numeric(
         self, values: np.ndarray, numeric: list[int], positions: list[int]
