@@ -213,3 +213,17 @@ def test_without_scikit_learn_the_extra_is_named_and_clean_numbers_still_fit(
         fit(table, ["income", "city"])
     preprocessing, _ = fit(table, ["income"])
     assert preprocessing.numbers_only
+
+
+def test_numbers_with_decimal_commas_are_refused_not_taken_for_categories(tmp_path):
+    path = tmp_path / "euro.csv"
+    path.write_text("a;b;target\n" + "".join(f"{i},5;x{i % 3};{i % 2}\n" for i in range(30)))
+    from glassnet.tabular import read_csv
+
+    table = read_csv(path)
+    with pytest.raises(DataError, match=r"euro\.csv, line 2, column 'a': '0,5' is a number "
+                                        r"written with a decimal comma, as 30 of the column's "
+                                        r"30 filled cells are"):
+        fit(table, ["a", "b"])
+    preprocessing, _ = fit(table, ["b"])  # text that is not numbers stays categories
+    assert preprocessing.columns[0]["categories"] == ["x0", "x1", "x2"]

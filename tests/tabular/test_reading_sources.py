@@ -157,10 +157,12 @@ def test_a_gzip_bomb_stops_at_the_limit(tmp_path, monkeypatch):
     path = write(tmp_path, gzip.compress(b"a,b\n" + b"0,0\n" * rows, compresslevel=1),
                  "bomb.csv.gz")
     decompressed: dict[int, int] = {}  # bytes each opening of the file gave
+    opened = []  # kept alive, so that no two openings share an id
     original_read = gzip.GzipFile.read
 
     def counting_read(self, size=-1):
         data = original_read(self, size)
+        opened.append(self)
         decompressed[id(self)] = decompressed.get(id(self), 0) + len(data)
         return data
 
@@ -224,3 +226,26 @@ def test_cells_reread_from_a_compressed_latin1_file_keep_their_text(tmp_path):
         table.numbers(["a"])
     assert table.lines_of([0, 1], "é") == [2, 4]
     assert table.text("é") == ["x\ny", "2"]
+
+
+def test_a_decompression_bomb_is_refused_at_fifty_times_its_size(tmp_path, monkeypatch):
+    from glassnet.tabular import sources
+
+    monkeypatch.setattr(sources, "SMALL_DECOMPRESSED", 2**20)  # the floor, scaled down 64 times
+    path = tmp_path / "bomb.csv.gz"
+    with gzip.open(path, "wb", compresslevel=9) as file:
+        file.write(b"a,b\n" + b"0,0\n" * 2**20)  # 4 MiB of rows, a few KiB packed
+    size = path.stat().st_size
+    assert sources.DECOMPRESSION_RATIO * size < 2**20
+    with pytest.raises(DataError, match=r"decompresses to more than 50 times its [\d,]+ bytes "
+                                        r"\(over 1,048,576 bytes\), as a decompression bomb"):
+        read_csv(path)
+    assert len(read_csv(path, max_bytes=5 * 2**20)) == 2**20  # asked for: read
+
+
+def test_an_ordinary_gzip_is_read_whole(tmp_path):
+    rows = "".join(f"{i},{i * 7 % 13}\n" for i in range(300_000))
+    path = tmp_path / "ordinary.csv.gz"
+    with gzip.open(path, "wt") as file:
+        file.write("a,b\n" + rows)
+    assert len(read_csv(path)) == 300_000

@@ -15,6 +15,7 @@ values near 1e±300 where a plain sum overflows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -170,6 +171,7 @@ def fit_columns(
                 "value."
             )
         else:
+            _refuse_decimal_commas(table, source, name, rows)
             texts[name] = _category_cells(table, source, name, rows, max_categories)
     # a column with gaps only in held-out rows is imputed too (from the training rows' median):
     # those rows, and new ones like them, have gaps where training had none
@@ -193,6 +195,27 @@ def fit_columns(
             notes.append(f"column {show(name)}: text, {len(found)} categories → one-hot"
                          f"{with_missing}")
     return columns, notes
+
+
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+DECIMAL_COMMA_SHARE = 0.9  # a text column with at least this share of '2,5' cells is numbers
+
+
+def _refuse_decimal_commas(table: Table, source: TableRows, name: str, rows: np.ndarray) -> None:
+    """DataError for a text column whose cells are numbers written with a decimal comma
+    ('2,5'), as European exports have them: read as text they would become one category per
+    value, a plausible but wrong encoding."""
+    every = source.texts(name)
+    filled = [int(row) for row in rows if every[row] is not None]
+    commas = sorted(row for row in filled if _DECIMAL_COMMA.fullmatch(every[row]))
+    if filled and len(commas) >= DECIMAL_COMMA_SHARE * len(filled):
+        row = commas[0]  # the first in the file
+        raise DataError(
+            f"{source.where(row, name)}: {show(every[row])} is a number written with a decimal "
+            f"comma, as {len(commas)} of the column's {len(filled)} filled cells are; glassnet "
+            "reads '.' as the decimal point, and would take them for categories. Write the "
+            "numbers with '.' (in pandas: read_csv(..., decimal=',') then to_csv)."
+        )
 
 
 def _category_cells(

@@ -25,7 +25,7 @@ from typing import Any
 from glassnet.errors import GlassnetError
 from glassnet.tabular import _lines, dialect
 from glassnet.tabular.decoding import DEFAULT_ENCODING, find_undecodable, undecodable_message
-from glassnet.tabular.sources import DEFAULT_MAX_BYTES, Source, SourceError, open_source
+from glassnet.tabular.sources import Source, SourceError, open_source
 from glassnet.tabular.table import DataError, Table, quote_list, show
 
 INSTALL_HINT = "pip install 'glassnet[tabular]'"
@@ -67,7 +67,7 @@ def read_csv(
     *,
     sep: str | None = None,
     encoding: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
 ) -> Table:
     """The file at ``path`` as a Table: a header row of unique names, then equally long rows.
 
@@ -80,7 +80,9 @@ def read_csv(
         ``Table.notes``).
     encoding : a Python codec name ("latin-1", "cp1252", "utf-16", ...). None: UTF-8, whose
         byte-order mark is skipped.
-    max_bytes : the most bytes read once decompressed (default 8 GiB), checked as they stream.
+    max_bytes : the most bytes read once decompressed, checked as they stream. None: 8 GiB
+        for a plain file, and for a compressed one at most 50 times its size (64 MiB at
+        least): more is what a decompression bomb gives.
 
     Fields are quoted with double quotes, lines end with \\n or \\r\\n; blank lines are
     skipped. A line may hold at most ``_lines.MAX_LINE_BYTES`` (64 MiB), checked before pandas

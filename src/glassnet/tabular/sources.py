@@ -33,6 +33,11 @@ from glassnet.tabular.decoding import DEFAULT_ENCODING, undecodable_message
 from glassnet.tabular.table import DataError, quote_list
 
 DEFAULT_MAX_BYTES = 8 * 2**30  # decompressed bytes read from one file, at most
+# Unless max_bytes is given, a compressed file may grow this many times its size when
+# decompressed (and to SMALL_DECOMPRESSED in any case): CSV text compresses 3 to 20 times, a
+# decompression bomb a thousand times, and parsing takes several times the text in memory.
+DECOMPRESSION_RATIO = 50
+SMALL_DECOMPRESSED = 64 * 2**20
 _BUFFER_BYTES = 2**20  # read from the decompressor at a time
 _BY_SUFFIX = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
 _SUFFIX_OF = {"gzip": ".gz", "bz2": ".bz2", "xz": ".xz", "zip": ".zip"}
@@ -63,13 +68,16 @@ class SourceError(DataError):
 class Source:
     """A file's text: ``path`` as the user typed it, ``compression`` None or one of "gzip",
     "bz2", "xz", "zip" (then ``member`` is the one file inside), ``encoding`` a codec name as
-    ``codecs.lookup`` spells it, ``max_bytes`` the most decompressed bytes read."""
+    ``codecs.lookup`` spells it, ``max_bytes`` the most decompressed bytes read (given by the
+    caller when ``max_chosen``), ``size`` the file's bytes."""
 
     path: str
     compression: str | None
     encoding: str
     max_bytes: int
     member: str | None = None
+    size: int = 0
+    max_chosen: bool = True
 
     @property
     def is_plain_utf8(self) -> bool:
@@ -106,14 +114,18 @@ class Source:
 
 
 def open_source(
-    path: str, *, encoding: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str, *, encoding: str | None = None, max_bytes: int | None = None
 ) -> Source:
     """The Source of ``path``: checks the options, then finds the compression from the name
     (.gz .bz2 .xz .zip) or, when the name says nothing, from the first bytes. Raises
     ReadOptionError for an encoding Python does not know or a bad ``max_bytes``; SourceError
     for a name and bytes that disagree, a zip of no file or several, a plain file larger than
-    ``max_bytes``; OSError (FileNotFoundError, ...) when the file cannot be opened."""
+    ``max_bytes``; OSError (FileNotFoundError, ...) when the file cannot be opened. Without
+    ``max_bytes``: DEFAULT_MAX_BYTES for a plain file, and for a compressed one at most
+    DECOMPRESSION_RATIO times its size (SMALL_DECOMPRESSED at least)."""
     codec = check_encoding(encoding)
+    chosen = max_bytes is not None
+    max_bytes = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
         raise ReadOptionError(
             f"max_bytes must be a positive whole number of bytes; got {max_bytes!r}."
@@ -125,7 +137,9 @@ def open_source(
     member = _only_member(path) if compression == "zip" else None
     if compression is None and size > max_bytes:
         raise SourceError(_too_large(path, max_bytes))
-    return Source(path, compression, codec, max_bytes, member)
+    if compression is not None and not chosen:
+        max_bytes = min(max_bytes, max(SMALL_DECOMPRESSED, DECOMPRESSION_RATIO * size))
+    return Source(path, compression, codec, max_bytes, member, size, chosen)
 
 
 def check_encoding(encoding: str | None) -> str:
@@ -186,6 +200,13 @@ def _too_large(path: str, max_bytes: int) -> str:
             "glassnet stops there. Pass a larger max_bytes if the file is meant to be this big.")
 
 
+def _bomb(source: Source) -> str:
+    return (f"{source.path} decompresses to more than {DECOMPRESSION_RATIO} times its "
+            f"{source.size:,} bytes (over {source.max_bytes:,} bytes), as a decompression bomb "
+            "does, and parsing needs several times that in memory; glassnet stops there. If the "
+            "file is meant to be so, decompress it first, or pass max_bytes= to read_csv.")
+
+
 class _Stream(io.RawIOBase):
     """The decompressed bytes of a Source, bounded by ``max_bytes``; with ``as_text``, decoded,
     re-encoded as UTF-8 (unless already UTF-8) and scanned by a ``_lines.ByteScanner`` as they
@@ -225,7 +246,8 @@ class _Stream(io.RawIOBase):
         raw = self._read(min(size, source.max_bytes - self._taken + 1))
         self._taken += len(raw)
         if self._taken > source.max_bytes:
-            raise SourceError(_too_large(source.path, source.max_bytes))
+            raise SourceError(_too_large(source.path, source.max_bytes) if source.max_chosen
+                              or source.max_bytes == DEFAULT_MAX_BYTES else _bomb(source))
         self._ended = not raw
         data = raw
         if self._decoder is not None:
