@@ -137,3 +137,14 @@ def test_a_latin_1_file_read_as_utf_8_names_the_line_and_the_option(tmp_path, ca
                          tmp_path / "m.st", "--verbose", "0")
     assert code == 2
     assert "is not UTF-8 text (line 2" in err and "--encoding" in err
+
+
+def test_info_lists_each_input_column_and_what_it_becomes(trained, capsys):
+    _, _, model = trained
+    code, out, err = run(capsys, "info", model)
+    assert code == 0, err
+    inputs = out.split("Network inputs (", 1)[1]
+    assert inputs.startswith("8), in order:")  # age + its flag, income, 5 city categories
+    lines = {line.split()[0]: line for line in inputs.splitlines()[2:5]}
+    assert "numbers, some missing" in lines["age"] and "missing -> median" in lines["age"]
+    assert "text, 5 categories" in lines["city"] and "(missing), Kraków" in lines["city"]

@@ -127,7 +127,8 @@ def column_rows(column: dict[str, Any]) -> list[str]:
     """One feature's line in the table of inputs: its kind and what the network gets of it."""
     if column["kind"] == "category":
         categories = column["categories"]
-        return [column["name"], f"text, {plural(len(categories), 'category')}",
+        count = len(categories)
+        return [column["name"], f"text, {count} categor{'y' if count == 1 else 'ies'}",
                 f"one-hot: {name_list(categories, limit=8)}"]
     scaled = f"(x - {column['mean']:.6g}) / {column['std']:.6g}"
     if column.get("median") is None:
