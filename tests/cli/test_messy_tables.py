@@ -101,10 +101,13 @@ def test_evaluate_and_importance_rank_the_original_columns(trained, capsys):
     code, out, err = run(capsys, "evaluate", model, data, "--encoding", "latin-1")
     assert code == 0, err
     assert "Per class" in out and "Confusion matrix" in out
+    pytest.importorskip("matplotlib")
+    chart = data.parent / "importance.png"
     code, out, err = run(capsys, "importance", model, data, "--encoding", "latin-1",
-                         "--repeats", "3")
+                         "--repeats", "3", "--plot", chart)
     assert code == 0, err
-    table = out.split("std\n", 1)[1].splitlines()
+    assert f"Bar chart written to {chart}" in out and chart.read_bytes()[:4] == b"\x89PNG"
+    table = out.split("std\n", 1)[1].split("\nBar chart", 1)[0].splitlines()
     ranked = [line.split()[0] for line in table]
     assert sorted(ranked) == ["age", "city", "income"]  # one line per original column
     assert ranked[0] == "income"  # the answer follows income most
