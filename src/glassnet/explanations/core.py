@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from glassnet.autograd import Tensor
+import numpy as np
+
+from glassnet.autograd import Function, Tensor
+from glassnet.explanations.element_chain import element_chain
 from glassnet.explanations.graph import (
+    Subgraph,
     build_subgraph,
     check_arguments,
-    gradient_of_wrt,
+    full_gradients,
     normalize_index,
 )
+from glassnet.explanations.layer_records import Magnitude
+from glassnet.explanations.layers import layer_records, strongest_factor
 from glassnet.explanations.paths import Labeller, TooManyTerms, walk
 from glassnet.explanations.records import Explanation, Term
 
@@ -25,6 +31,13 @@ def explain(
     ``output`` is a one-element Tensor whose graph is still alive (call this before
     ``backward()``, or after ``backward(retain_graph=True)``); ``wrt`` is any tensor of that
     graph that requires grad, and ``index`` picks one of its elements when it has more than one.
+
+    Without ``index`` on a wrt of several elements, the explanation is a summary of the whole
+    gradient: its size, and for each Linear layer on the path (``F.linear``, ``nn.Linear``) the
+    gradient's size before and after the activation, the activation's derivative on the batch,
+    the weight's scale and how much each factor scales the gradient (``Explanation.layers``).
+    With ``index`` on a weight or bias of a Linear + activation chain, ``Explanation.links``
+    writes the chain rule layer by layer with the largest terms of each sum.
 
     Returns an Explanation whose ``value`` is the gradient autograd would compute, and whose
     ``terms`` split it into one term per path from wrt to the output (each a product of local
@@ -44,9 +57,13 @@ def explain(
     ∂L/∂w = 0.2875 + 0.2875 = 0.5749
     """
     check_arguments(output, wrt)
-    element = normalize_index(wrt, index)
+    whole = index is None and wrt.size != 1
+    element = None if whole else normalize_index(wrt, index)
     subgraph = build_subgraph(output, wrt)
-    value = gradient_of_wrt(subgraph, element)
+    gradient, node_grads = full_gradients(subgraph)
+    if element is None:
+        return _summary(output, wrt, subgraph, gradient, node_grads)
+    value = float(gradient[element]) if gradient.ndim else float(gradient)
     labels = Labeller(output, wrt, element)
     count = subgraph.path_count()
     grouping = "path"
@@ -63,6 +80,9 @@ def explain(
         except TooManyTerms:
             terms = walk(subgraph, element, lambda tensor: False, None)
             grouping = "use"
+    links = ()
+    if wrt.size != 1 and count == 1:  # one path: each layer's sum is the whole gradient
+        links = element_chain(subgraph, node_grads, value, element, labels.wrt_label)
     return Explanation(
         output_label=labels.output_label,
         wrt_label=labels.wrt_label,
@@ -71,4 +91,28 @@ def explain(
         terms=tuple(terms),
         grouping=grouping,
         path_count=count,
+        links=links,
+    )
+
+
+def _summary(
+    output: Tensor,
+    wrt: Tensor,
+    subgraph: Subgraph,
+    gradient: np.ndarray,
+    node_grads: dict[Function, np.ndarray],
+) -> Explanation:
+    """The whole-tensor explanation: sizes and factors per Linear layer on the path."""
+    records = layer_records(subgraph, node_grads, gradient)
+    return Explanation(
+        output_label=output.name or "L",
+        wrt_label=wrt.name or "wrt",
+        index=None,
+        value=None,
+        terms=(),
+        grouping="path",
+        path_count=subgraph.path_count(),
+        layers=tuple(records),
+        gradient=Magnitude.of(gradient),
+        strongest=strongest_factor(records),
     )

@@ -87,14 +87,8 @@ def check_arguments(output: Any, wrt: Any) -> None:
 
 
 def normalize_index(wrt: Tensor, index: Any) -> tuple[int, ...]:
-    """The chosen element of ``wrt`` as a full, non-negative index tuple."""
-    if index is None:
-        if wrt.size != 1:
-            example = ", ".join("0" for _ in wrt.shape)
-            raise ShapeError(
-                f"explain: wrt has shape {wrt.shape}; pass index= to choose one element, "
-                f"e.g. index=({example}{',' if wrt.ndim == 1 else ''})."
-            )
+    """The chosen element of ``wrt`` as a full, non-negative index tuple (None: wrt's only one)."""
+    if index is None and wrt.size == 1:
         return (0,) * wrt.ndim
     parts = index if isinstance(index, tuple) else (index,)
     if len(parts) != wrt.ndim or not all(isinstance(p, (int, np.integer)) for p in parts):
@@ -145,12 +139,14 @@ def sweep(
     start: Tensor,
     seed: np.ndarray,
     is_boundary: Callable[[Tensor], bool],
+    node_grads: dict[Function, np.ndarray] | None = None,
 ) -> list[Arrival]:
     """Backpropagate ``seed`` (a gradient for ``start``) until it reaches boundary tensors.
 
     Tensors for which ``is_boundary`` holds (always including ``wrt``) stop the sweep; each edge
     into one yields an Arrival, so a boundary tensor used twice receives two. Gradients meeting at
-    a non-boundary tensor are summed, as the engine does, in the same order.
+    a non-boundary tensor are summed, as the engine does, in the same order. ``node_grads``, when
+    given, receives each node's summed output gradient as the node runs.
     """
     root = start._ctx
     if root is None or root not in subgraph.edges:
@@ -163,6 +159,8 @@ def sweep(
     while queue:
         _, node = heapq.heappop(queue)
         node_grad = pending.pop(node)
+        if node_grads is not None:
+            node_grads[node] = node_grad
         labels_met = routes.pop(node)
         labels_met.setdefault(node.label)
         ops = tuple(labels_met)
@@ -188,14 +186,24 @@ def sweep(
 
 def gradient_of_wrt(subgraph: Subgraph, index: tuple[int, ...]) -> float:
     """∂output/∂wrt[index], summed over every path exactly as the engine would."""
+    total, _ = full_gradients(subgraph)
+    return float(total[index]) if total.ndim else float(total)
+
+
+def full_gradients(subgraph: Subgraph) -> tuple[np.ndarray, dict[Function, np.ndarray]]:
+    """∂output/∂wrt (wrt's shape) and, for each node between them, ∂output/∂(its output).
+
+    One backward sweep, summing where paths meet exactly as the engine does.
+    """
     output, wrt = subgraph.output, subgraph.wrt
     if output is wrt:
-        return 1.0
+        return np.ones(wrt.shape, dtype=wrt.dtype), {}
     seed = np.ones(output.shape, dtype=output.dtype)
-    arrivals = sweep(subgraph, output, seed, lambda tensor: False)
+    node_grads: dict[Function, np.ndarray] = {}
+    arrivals = sweep(subgraph, output, seed, lambda tensor: False, node_grads)
     if not arrivals:
-        return 0.0
+        return np.zeros(wrt.shape, dtype=wrt.dtype), node_grads
     total = arrivals[0].grad
     for arrival in arrivals[1:]:
         total = total + arrival.grad
-    return float(total[index]) if total.ndim else float(total)
+    return total, node_grads

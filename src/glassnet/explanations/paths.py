@@ -24,6 +24,7 @@ import numpy as np
 from glassnet.autograd import Function, Tensor
 from glassnet.explanations.graph import Arrival, Subgraph, sweep
 from glassnet.explanations.records import Factor, Step, Term
+from glassnet.explanations.symbols import local_symbol
 
 UNFOLDED_STEPS = 8  # a path without named tensors and at most this many ops shows every op
 
@@ -139,8 +140,9 @@ def _step(
             local_slopes[node] = node.backward(np.ones(above.shape, dtype=above.dtype))
         slope = np.asarray(local_slopes[node][slot])
         value = float(slope[labels.index] if below is labels.wrt else slope.reshape(()))
+    symbol = local_symbol(node, slot) if value is not None else None
     return Step(node.label, slot, labels(above), labels(below), value, labels.shape(above),
-                labels.shape(below))
+                labels.shape(below), symbol)
 
 
 def _advance(

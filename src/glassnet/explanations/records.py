@@ -9,6 +9,12 @@ ends are single numbers, else None and the factor is an array (shown by its shap
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from glassnet.errors import ShapeError
+
+if TYPE_CHECKING:
+    from glassnet.explanations.layer_records import ChainLink, LayerRecord, Magnitude
 
 SHOWN_TERMS = 10  # lines printed before the rest of the terms are summed into one line
 
@@ -34,7 +40,9 @@ def format_shape(shape: tuple[int, ...]) -> str:
 class Step:
     """One op on a path: ``output = op(…, input, …)`` with the input at position ``slot``.
 
-    ``value`` is the local derivative ∂output/∂input when both are single numbers, else None.
+    ``value`` is the local derivative ∂output/∂input when both are single numbers, else None;
+    ``symbol`` writes it in the graph's names (``w5``, ``f′(w5·h1 + w6·h2 + b3)``, ``−1``) when
+    it can be.
     """
 
     op: str
@@ -44,6 +52,7 @@ class Step:
     value: float | None
     output_shape: tuple[int, ...]
     input_shape: tuple[int, ...]
+    symbol: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,24 +123,47 @@ class Explanation:
     ``grouping`` says what a term stands for: "path" (one path through the graph), "named"
     (all paths passing through the same named tensors, used when there are too many paths to
     list) or "use" (all paths through one use of wrt). ``path_count`` is the number of paths.
+
+    For a whole tensor (``explain`` without ``index=`` on a wrt of several elements) ``value``
+    and ``index`` are None, ``gradient`` is the size of ∂output/∂wrt over all its elements,
+    ``layers`` holds one LayerRecord per Linear layer on the path (output side first) and
+    ``strongest`` names the factor whose gain is farthest from 1. For one element of a Linear +
+    activation chain, ``links`` holds the chain rule layer by layer (wrt side first).
     """
 
     output_label: str
     wrt_label: str
     index: tuple[int, ...] | None
-    value: float
+    value: float | None
     terms: tuple[Term, ...]
     grouping: str
     path_count: int
+    layers: tuple[LayerRecord, ...] = ()
+    links: tuple[ChainLink, ...] = ()
+    gradient: Magnitude | None = None
+    strongest: tuple[str, float] | None = None
 
     @property
     def label(self) -> str:
         return f"∂{self.output_label}/∂{self.wrt_label}"
 
+    @property
+    def is_summary(self) -> bool:
+        """Whether this explains a whole tensor (sizes per layer) rather than one element."""
+        return self.value is None
+
     def __float__(self) -> float:
+        if self.value is None:
+            raise ShapeError(
+                f"{self.label} explains a whole tensor of shape {self.gradient.shape}, which has "
+                "no single value; read .gradient (its RMS and largest |value|) or pass index= "
+                "to explain one element."
+            )
         return self.value
 
     def __repr__(self) -> str:
+        if self.value is None:
+            return f"<Explanation {self.label}: summary of {len(self.layers)} layers>"
         return (
             f"<Explanation {self.label} = {format_number(self.value, 6)} "
             f"({len(self.terms)} terms, {self.path_count} paths)>"
@@ -140,12 +172,22 @@ class Explanation:
     def __str__(self) -> str:
         return self.format()
 
-    def format(self, digits: int = 4, max_terms: int = SHOWN_TERMS, steps: bool = False) -> str:
+    def format(
+        self, digits: int = 4, max_terms: int = SHOWN_TERMS, steps: bool = False,
+        named: bool = False,
+    ) -> str:
         """The chain rule as the tutorial writes it: one line per term, then their sum.
 
         ``steps=True`` adds, under each term, every factor that folds several ops written out
-        op by op (when its ops act on single numbers).
+        op by op (when its ops act on single numbers); with ``named=True`` each op's derivative
+        is written in the graph's names instead (∂y_pred/∂h1 = f′(w5·h1 + w6·h2 + b3) · w5),
+        its factors of 1 left out. A whole tensor gives the sizes per layer; one element of a
+        Linear + activation chain its chain layer by layer.
         """
+        if self.value is None:
+            return self._summary()
+        if self.links:
+            return "\n".join(line for link in self.links for line in link.format())
         head = self.label
         if not self.terms:
             return f"{head} = 0   ({self.wrt_label} does not reach {self.output_label})"
@@ -155,7 +197,8 @@ class Explanation:
                 [factor] = term.factors
                 through = f"one path, {len(factor.steps)} ops: {', '.join(factor.ops)}"
                 return f"{head} = {format_number(term.product, digits)}   ({through})"
-            return "\n".join([term.format(head, digits), *_step_lines(term, digits, steps)])
+            opened = _step_lines(term, digits, steps, named=named)
+            return "\n".join([term.format(head, digits), *opened])
         lines = [self._header()]
         shown = sorted(self.terms, key=lambda term: -abs(term.product))[:max_terms]
         shown_ids = {id(term) for term in shown}
@@ -164,12 +207,26 @@ class Explanation:
         ]
         shown_terms = [t for t in self.terms if id(t) in shown_ids]
         for line, term in zip(_disambiguate(lines_by_term, shown_terms), shown_terms, strict=True):
-            lines += [line, *_step_lines(term, digits, steps, indent="    ")]
+            lines += [line, *_step_lines(term, digits, steps, "    ", named)]
         rest = [term for term in self.terms if id(term) not in shown_ids]
         if rest:
             together = format_number(sum(term.product for term in rest), digits)
             lines.append(f"  … {len(rest)} more terms (the smallest), together {together}")
         lines.append(self._sum_line(digits))
+        return "\n".join(lines)
+
+    def _summary(self) -> str:
+        shape = format_shape(self.gradient.shape)
+        lines = [f"{self.label} over its {shape} elements: {self.gradient.format()}"
+                 "   (pass index= for one element's chain)"]
+        if not self.layers:
+            reach = "no path" if self.path_count == 0 else f"{self.path_count} path(s)"
+            lines.append(f"  {reach} from {self.output_label}, through no Linear layer")
+        for record in self.layers:
+            lines += record.format()
+        if self.strongest is not None:
+            what, gain = self.strongest
+            lines.append(f"  the factor farthest from 1: {what} (× {format_number(gain, 3)})")
         return "\n".join(lines)
 
     def _header(self) -> str:
@@ -191,18 +248,30 @@ class Explanation:
         return f"{self.label} = sum of {len(self.terms)} terms = {total}"
 
 
-def _step_lines(term: Term, digits: int, wanted: bool, indent: str = "  ") -> list[str]:
-    """Each folded factor op by op: ∂h1/∂w1 = ∂h1/∂[add] · ∂[add]/∂[add] · … = (…) · (…)."""
+def _step_lines(
+    term: Term, digits: int, wanted: bool, indent: str = "  ", named: bool = False
+) -> list[str]:
+    """Each folded factor op by op: ∂h1/∂w1 = ∂h1/∂[add] · ∂[add]/∂[add] · … = (…) · (…);
+    ``named``: ∂h1/∂w1 = f′(w1·x1 + w2·x2 + b1) · x1 = (…) · (…) where every op has a symbol."""
     if not wanted:
         return []
     lines = []
     for factor in term.factors:
         if len(factor.steps) < 2 or any(step.value is None for step in factor.steps):
             continue
-        chain = " · ".join(f"∂{step.output}/∂{step.input}" for step in factor.steps)
-        values = " · ".join(f"({format_number(step.value, digits)})" for step in factor.steps)
+        shown = [step for step in factor.steps if step.symbol != "1"]
+        if named and shown and all(step.symbol is not None for step in shown):
+            chain = " · ".join(_grouped_symbol(step.symbol) for step in shown)
+        else:
+            chain = " · ".join(f"∂{step.output}/∂{step.input}" for step in factor.steps)
+            shown = list(factor.steps)
+        values = " · ".join(f"({format_number(step.value, digits)})" for step in shown)
         lines.append(f"{indent}where {factor.label} = {chain} = {values}")
     return lines
+
+
+def _grouped_symbol(symbol: str) -> str:
+    return f"({symbol})" if symbol.startswith("−") or " + " in symbol.split("(")[0] else symbol
 
 
 def _disambiguate(lines: list[str], terms: list[Term]) -> list[str]:
