@@ -28,8 +28,9 @@ CORE_LAYERS: dict[str, int] = {
     "nn": 3, "optim": 3,
     "io": 4,
     "training": 5,
-    "callbacks": 6,  # glassnet.callbacks re-exports training.callbacks
-    "glassnet": 7,  # the package's __init__: the public API, gathered
+    "diagnosis": 6,
+    "callbacks": 7,  # glassnet.callbacks re-exports training.callbacks
+    "glassnet": 8,  # the package's __init__: the public API, gathered
 }
 # Adapters sit at the edge: each may import the whole core, and no other adapter.
 ADAPTERS = {"tabular", "sklearn", "onnx", "plot", "tutorial"}
@@ -182,7 +183,7 @@ def plant(tmp_path: Path, file: str, line: str) -> Path:
     pytest.param("onnx/_models.py", "from glassnet.sklearn import NeuralNetClassifier",
                  "adapter (onnx) -> adapter (sklearn)", id="adapter-to-adapter"),
     pytest.param("nn/module.py", "from glassnet import __version__",
-                 "core layer 3 (nn) -> core layer 7 (glassnet)", id="top-level-package"),
+                 "core layer 3 (nn) -> core layer 8 (glassnet)", id="top-level-package"),
     pytest.param("io/serialize.py", "from .. import training",
                  "core layer 4 (io) -> core layer 5 (training)", id="relative"),
 ])

@@ -24,6 +24,7 @@ from glassnet.autograd import (
     tensor,
     where,
 )
+from glassnet.diagnosis import Diagnosis, Finding, diagnose
 from glassnet.errors import (
     DTypeError,
     FolderInUseError,
@@ -56,7 +57,9 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DTypeError",
+    "Diagnosis",
     "Explanation",
+    "Finding",
     "FolderInUseError",
     "Function",
     "GlassnetError",
@@ -69,6 +72,7 @@ __all__ = [
     "as_tensor",
     "callbacks",
     "concatenate",
+    "diagnose",
     "enable_grad",
     "evaluate",
     "explain",

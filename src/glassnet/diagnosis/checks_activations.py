@@ -1,0 +1,114 @@
+"""Checks of the hidden units: dead_relu and saturated_activations, from the recorded
+pre-activations z (an activation layer's input) and activations a (its output)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.diagnosis.findings import Finding
+from glassnet.diagnosis.probe import LayerRecord, Probe
+
+# A layer is reported when at least this fraction of its units is dead / stuck.
+UNIT_FRACTION = 0.25
+# A unit is saturated on a row when its derivative is below this fraction of the largest it can
+# be (σ′ ≤ 0.25 → 0.01, |z| > 4.6; tanh′ ≤ 1 → 0.04, |z| > 2.3), and stuck when it is saturated on
+# at least STUCK_ROWS of the rows.
+SATURATED_DERIVATIVE = 0.04
+STUCK_ROWS = 0.9
+DERIVATIVE_MAX = {"Sigmoid": 0.25, "Tanh": 1.0}
+
+
+def local_derivative(record: LayerRecord) -> np.ndarray | None:
+    """∂a/∂z element-wise for an element-wise activation layer, from its recorded input z:
+    σ′(z) = e^−|z| / (1 + e^−|z|)², tanh′(z) = 4·e^−2|z| / (1 + e^−2|z|)², ReLU′(z) = 1[z > 0];
+    None for other layers.
+
+    From z rather than as a(1 − a) or 1 − a²: near saturation a rounds to 1 and 1 − a keeps few
+    digits (in float32 σ′ ≈ 1e-4 would be off by about 0.1 %); these forms never overflow.
+    """
+    a, z = record.output, record.input
+    if a is None or z is None or a.shape != z.shape:
+        return None
+    if record.kind in ("Sigmoid", "Tanh"):
+        scale = 1.0 if record.kind == "Sigmoid" else 2.0
+        shrink = np.exp(-scale * np.abs(z.astype(np.float64)))
+        return scale * scale * shrink / (1.0 + shrink) ** 2
+    if record.kind == "ReLU":
+        return (z > 0).astype(a.dtype)
+    if record.kind == "LeakyReLU":
+        return np.where(z > 0, 1.0, record.module.negative_slope).astype(a.dtype)
+    return None
+
+
+def first_calls(probe: Probe, kinds: tuple[str, ...]) -> list[LayerRecord]:
+    """The first call of each module of the given kinds with 2-D (rows, units) values."""
+    seen, found = set(), []
+    for record in probe.records:
+        if (record.kind in kinds and record.name not in seen and record.output is not None
+                and record.output.ndim == 2):
+            seen.add(record.name)
+            found.append(record)
+    return found
+
+
+def check_dead_relu(probe: Probe) -> list[Finding]:
+    """dead_relu: a ReLU layer in which at least UNIT_FRACTION of the units have z ≤ 0 on every
+    row of the sample (their output and their gradient are 0 for all of it); an error when all
+    are dead."""
+    findings = []
+    for record in first_calls(probe, ("ReLU",)):
+        z = record.input
+        dead = ~(z > 0).any(axis=0)
+        units = dead.size
+        if dead.sum() < UNIT_FRACTION * units:
+            continue
+        indices = np.flatnonzero(dead)
+        evidence = {
+            "layer": record.name, "dead_units": int(dead.sum()), "units": units,
+            "dead_fraction": float(dead.mean()), "dead_unit_indices": indices[:20].tolist(),
+            "largest_pre_activation_of_dead": float(z[:, dead].max()), "rows": len(z),
+        }
+        severity = "error" if dead.all() else "warning"
+        message = (
+            f"{evidence['dead_units']} of {units} ReLU units at layer '{record.name}' are dead: "
+            f"their pre-activation z is ≤ 0 on all {len(z)} rows (the largest is "
+            f"{evidence['largest_pre_activation_of_dead']:.3g}), so ReLU′(z) = 0 and "
+            "∂L/∂(their incoming weights and biases) = ∂L/∂a · ReLU′(z) · x = 0: they never "
+            "learn again. Try: a smaller learning rate, a non-negative bias initialisation, "
+            "standardised inputs, or LeakyReLU."
+        )
+        findings.append(Finding("dead_relu", severity, message, evidence))
+    return findings
+
+
+def check_saturation(probe: Probe) -> list[Finding]:
+    """saturated_activations: a Sigmoid / Tanh layer in which at least UNIT_FRACTION of the
+    units are stuck (derivative below SATURATED_DERIVATIVE of its maximum on STUCK_ROWS of
+    the rows)."""
+    findings = []
+    for record in first_calls(probe, ("Sigmoid", "Tanh")):
+        derivative = local_derivative(record)
+        largest = DERIVATIVE_MAX[record.kind]
+        saturated = derivative < SATURATED_DERIVATIVE * largest
+        stuck = saturated.mean(axis=0) >= STUCK_ROWS
+        units = stuck.size
+        if stuck.sum() < UNIT_FRACTION * units:
+            continue
+        prime = "σ′" if record.kind == "Sigmoid" else "tanh′"
+        evidence = {
+            "layer": record.name, "kind": record.kind, "stuck_units": int(stuck.sum()),
+            "units": units, "stuck_fraction": float(stuck.mean()),
+            "mean_derivative_stuck": float(derivative[:, stuck].mean()),
+            "derivative_max": largest,
+            "mean_abs_pre_activation_stuck": float(np.abs(record.input[:, stuck]).mean()),
+        }
+        message = (
+            f"{evidence['stuck_units']} of {units} {record.kind} units at layer "
+            f"'{record.name}' are stuck near their limits: on at least {STUCK_ROWS:.0%} of the "
+            f"rows their |z| is large (mean {evidence['mean_abs_pre_activation_stuck']:.3g}) "
+            f"and {prime}(z) averages {evidence['mean_derivative_stuck']:.2g} (at most "
+            f"{largest:g}); every gradient passing through them is multiplied by it. Try: "
+            "standardise the inputs, a smaller initialisation or learning rate, or ReLU."
+        )
+        findings.append(Finding("saturated_activations", "warning", message, evidence))
+    return findings

@@ -1,0 +1,160 @@
+"""Checks of the data and the model's output: unscaled_inputs, label_mismatch,
+probabilities_as_logits, constant_predictions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet.diagnosis.findings import Finding
+from glassnet.diagnosis.probe import Probe
+from glassnet.training.losses import ResolvedLoss
+
+# A feature's scale is its root mean square over the sample, sqrt(mean(x²)): unit-scaled inputs
+# (standardised, or in [0, 1]) have scales near 1, far from these bounds.
+SCALE_HIGH = 10.0
+SCALE_LOW = 0.01
+# Outputs whose spread over the sample is below this fraction of their size are "the same".
+CONSTANT_SPREAD = 1e-3
+# A row of outputs "sums to 1" within this much.
+ROW_SUM_TOLERANCE = 1e-4
+LOGIT_LOSSES = {"cross_entropy", "CrossEntropyLoss", "bce_with_logits", "BCEWithLogitsLoss"}
+
+
+def check_input_scale(X: np.ndarray) -> list[Finding]:
+    """unscaled_inputs: a feature's RMS over the sample above SCALE_HIGH or, for a feature that
+    varies, below SCALE_LOW."""
+    if X.ndim != 2 or X.dtype.kind != "f":
+        return []
+    scale = np.sqrt(np.mean(np.square(X, dtype=np.float64), axis=0))
+    varies = X.max(axis=0) > X.min(axis=0)
+    off = (scale > SCALE_HIGH) | (varies & (scale < SCALE_LOW))
+    if not off.any():
+        return []
+    largest, smallest = int(np.argmax(scale)), int(np.argmin(np.where(varies, scale, np.inf)))
+    evidence = {
+        "features_off_scale": int(off.sum()), "n_features": X.shape[1],
+        "largest_feature": largest, "largest_scale": float(scale[largest]),
+        "smallest_feature": smallest, "smallest_scale": float(scale[smallest]),
+        "largest_abs_input": float(np.abs(X).max()),
+        "scale_high": SCALE_HIGH, "scale_low": SCALE_LOW,
+    }
+    message = (
+        f"{evidence['features_off_scale']} of {X.shape[1]} input features are far from unit "
+        f"scale (root mean square over the sample outside [{SCALE_LOW:g}, {SCALE_HIGH:g}]): "
+        f"feature {largest} has scale {scale[largest]:.4g} and feature {smallest} "
+        f"{scale[smallest]:.4g}; inputs reach {evidence['largest_abs_input']:.4g}. The first "
+        "layer's pre-activations and ∂L/∂W1 = ∂L/∂z1 · x grow with the inputs, so one learning "
+        "rate cannot suit every weight. Try: standardise the features ((x − mean) / std, "
+        "computed on the training rows)."
+    )
+    return [Finding("unscaled_inputs", "warning", message, evidence)]
+
+
+def check_labels(y: np.ndarray, loss: ResolvedLoss, output_shape: tuple[int, ...]) -> list[Finding]:
+    """label_mismatch: targets the loss cannot pair with the model's output (class indices out
+    of range, continuous values for a classification loss, class labels for a regression head
+    with several outputs, binary targets outside [0, 1], a softmax over one output)."""
+    n_outputs = output_shape[0] if len(output_shape) == 1 else None
+    found = np.unique(y) if y.ndim == 1 else np.array([])
+    evidence: dict = {"n_outputs": n_outputs, "loss": loss.name,
+                      "target_min": float(np.min(y)), "target_max": float(np.max(y))}
+    problem, advice = None, ""
+    integer_valued = bool(np.all(np.isfinite(y)) and np.array_equal(y, np.round(y)))
+    if loss.task == "classification" and y.ndim == 1 and n_outputs is not None:
+        evidence["labels"] = found[:20].tolist()
+        if not integer_valued:
+            problem = (f"the targets are continuous (from {evidence['target_min']:.4g} to "
+                       f"{evidence['target_max']:.4g}) but {loss.name} expects class indices")
+            advice = "for a regression target use a regression loss such as 'mse'"
+        elif n_outputs == 1:
+            problem = (f"the model has 1 output and {loss.name} takes a softmax over the "
+                       "outputs: the softmax of one number is always 1, the loss is constant and "
+                       "nothing trains")
+            advice = "give the model one output per class (2 for a binary task)"
+        elif evidence["target_min"] < 0 or evidence["target_max"] >= n_outputs:
+            outside = [int(label) for label in found if label < 0 or label >= n_outputs]
+            evidence["labels_out_of_range"] = outside
+            problem = (f"the targets hold classes {_listed(found)} but the model has "
+                       f"{n_outputs} outputs (classes 0..{n_outputs - 1}): "
+                       f"{_listed(outside)} have no output")
+            advice = (f"give the model {int(evidence['target_max']) + 1} outputs, or encode "
+                      "the labels as 0..C−1")
+    elif loss.task == "binary" and (evidence["target_min"] < 0 or evidence["target_max"] > 1):
+        problem = (f"{loss.name} needs targets in [0, 1]; they range from "
+                   f"{evidence['target_min']:.4g} to {evidence['target_max']:.4g}")
+        advice = "encode the two classes as 0 and 1"
+    elif (loss.task == "regression" and y.ndim == 1 and (n_outputs or 0) > 1 and integer_valued):
+        problem = (f"the targets look like class labels ({_listed(found)}), one per row, but "
+                   f"{loss.name} compares them with {n_outputs} outputs per row")
+        advice = "use loss='cross_entropy' for classes, or one output for one value"
+    if problem is None:
+        return []
+    return [Finding("label_mismatch", "error", f"{problem[0].upper()}{problem[1:]}. Try: "
+                    f"{advice}.", evidence)]
+
+
+def _listed(values: object) -> str:
+    numbers = [f"{value:g}" for value in np.asarray(values).ravel()[:10]]
+    more = ", …" if np.asarray(values).size > 10 else ""
+    return ", ".join(numbers) + more
+
+
+def check_output_kind(probe: Probe, loss: ResolvedLoss) -> list[Finding]:
+    """probabilities_as_logits: the model's last layer is a Softmax or Sigmoid (or its rows are
+    probabilities summing to 1) and the loss applies its own softmax / sigmoid."""
+    if loss.name not in LOGIT_LOSSES or probe.output.ndim != 2:
+        return []
+    output = probe.output
+    last = probe.records[-1] if probe.output_module else None
+    row_error = float(np.abs(output.sum(axis=1) - 1.0).max())
+    in_unit = bool(output.min() >= 0 and output.max() <= 1)
+    softmax_rows = in_unit and output.shape[1] > 1 and row_error <= ROW_SUM_TOLERANCE
+    by_layer = last is not None and last.kind in ("Softmax", "Sigmoid")
+    if not (by_layer or softmax_rows):
+        return []
+    n_outputs = output.shape[1]
+    binary = loss.name in ("bce_with_logits", "BCEWithLogitsLoss")
+    # The best a model can do when its "logits" are probabilities: the right output 1, the rest 0.
+    floor = math.log1p(math.exp(-1.0)) if binary else math.log1p((n_outputs - 1) / math.e)
+    evidence = {
+        "layer": last.name if by_layer else None, "layer_kind": last.kind if by_layer else None,
+        "output_min": float(output.min()), "output_max": float(output.max()),
+        "row_sum_max_error": row_error, "loss_floor": floor, "n_outputs": n_outputs,
+    }
+    where = (f"the model ends with {last.kind} (layer '{last.name}')" if by_layer
+             else f"every row of the output sums to 1 (within {row_error:.1g})")
+    squash = "sigmoid" if binary else "softmax"
+    message = (
+        f"{where[0].upper()}{where[1:]}, so its outputs are probabilities in "
+        f"[{evidence['output_min']:.3g}, {evidence['output_max']:.3g}], but {loss.name} "
+        f"applies its own {squash} to them as logits: even a perfect model cannot bring the "
+        f"loss below {floor:.3f}, and ∂L/∂z is squeezed through a second {squash}′. Try: "
+        f"remove the final {last.kind if by_layer else 'softmax'} and keep {loss.name} (apply the "
+        f"{squash} only when you want probabilities, after training)."
+    )
+    return [Finding("probabilities_as_logits", "error", message, evidence)]
+
+
+def check_constant_output(probe: Probe, X: np.ndarray) -> list[Finding]:
+    """constant_predictions: over a sample of different inputs, the largest standard deviation
+    of an output column is below CONSTANT_SPREAD × max(1, mean |output|)."""
+    output = probe.output.reshape(len(probe.output), -1)
+    if len(output) < 2 or not (X.reshape(len(X), -1).std(axis=0) > 0).any():
+        return []
+    spread = float(output.std(axis=0).max())
+    size = float(np.abs(output).mean())
+    if not np.isfinite(spread) or spread > CONSTANT_SPREAD * max(1.0, size):
+        return []
+    evidence = {"output_spread": spread, "output_mean_abs": size, "rows": len(output),
+                "tolerance": CONSTANT_SPREAD * max(1.0, size),
+                "output_row": output[0].tolist()[:10]}
+    message = (
+        f"The model answers the same for every input: over {len(output)} different rows the "
+        f"outputs vary by at most {spread:.3g} (standard deviation of an output; their mean size "
+        f"is {size:.3g}), so the first row's answer {_listed(output[0])} is everyone's. Nothing "
+        "of the input reaches the output (see dead_relu or saturated_activations if reported). "
+        "Try: check the activations and the initialisation; standardise the inputs."
+    )
+    return [Finding("constant_predictions", "error", message, evidence)]

@@ -1,0 +1,56 @@
+"""Every deliberately broken training raises its code; healthy ones raise no warning or error."""
+
+import pytest
+from cases import BROKEN, HEALTHY
+
+import glassnet as gn
+
+
+@pytest.mark.parametrize("case", list(BROKEN), ids=lambda case: case.__name__)
+def test_a_broken_training_is_named(case):
+    diagnosis = gn.diagnose(**case())
+    assert BROKEN[case] <= set(diagnosis.codes), str(diagnosis)
+
+
+@pytest.mark.parametrize("case", HEALTHY, ids=lambda case: case.__name__)
+def test_a_healthy_training_gets_the_all_clear(case):
+    diagnosis = gn.diagnose(**case())
+    assert diagnosis.ok, str(diagnosis)
+    assert diagnosis.findings == []
+    assert str(diagnosis).count("\n") == 0 and "No problems found" in str(diagnosis)
+
+
+def test_the_report_puts_errors_first_and_ends_each_paragraph_with_what_to_try():
+    from cases import relu_negative_bias
+
+    diagnosis = gn.diagnose(**relu_negative_bias())
+    severities = [finding.severity for finding in diagnosis.findings]
+    assert severities == sorted(severities, key=gn.diagnosis.SEVERITIES.index)
+    assert severities[0] == "error" and "warning" in severities
+    paragraphs = str(diagnosis).split("\n\n")
+    assert len(paragraphs) == len(diagnosis.findings)
+    for paragraph, finding in zip(paragraphs, diagnosis.findings, strict=True):
+        assert paragraph.startswith(f"[{finding.severity}] {finding.code}: ")
+        assert "Try: " in paragraph and paragraph.endswith(".")
+
+
+def test_confirm_measures_the_suggested_change_on_copies():
+    from cases import inputs_times_1000, lr_ten_on_blobs
+
+    finding = gn.diagnose(**lr_ten_on_blobs(), confirm=True).by_code("learning_rate_too_high")[0]
+    measured = finding.evidence["confirm"]
+    assert measured["change"] == "lr ÷ 10" and measured["steps"] == 50
+    assert measured["improved"]
+    assert f"{measured['changed_losses'][1]:.6g}" in finding.message
+    scaling = gn.diagnose(**inputs_times_1000(), confirm=True).by_code("unscaled_inputs")[0]
+    assert scaling.evidence["confirm"]["change"] == "standardised inputs"
+    assert scaling.evidence["confirm"]["improved"]
+
+
+def test_confirm_is_deterministic():
+    from cases import lr_tiny
+
+    first = gn.diagnose(**lr_tiny(), confirm=True).findings
+    second = gn.diagnose(**lr_tiny(), confirm=True).findings
+    assert [f.evidence for f in first] == [f.evidence for f in second]
+    assert first[0].evidence["confirm"]["change"] == "lr × 10"
