@@ -1,5 +1,5 @@
 """Every benchmark, as `make bench` runs it: machine, MLP speed twice, memory, tiny network,
-reading CSV files, the CLI's scores on scikit-learn's tables.
+reading CSV files, the CLI's scores on scikit-learn's tables, gn.diagnose's recall.
 
 mlp.py runs once with the environment as it is and once under
 `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`, which changes only that subprocess.
@@ -135,6 +135,8 @@ def main() -> None:
         run_script("tabular_quality.py", ["tabular_quality.py", *(["--splits", "2"] if quick
                                                                  else [])],
                    out / "tabular_quality.json")
+        run_script("diagnose_recall.py", ["diagnose_recall.py", *quick],
+                   out / "diagnose_recall.json")
     summary(mlp_runs, tiny, memory)
 
 
