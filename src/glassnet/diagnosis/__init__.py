@@ -17,7 +17,7 @@ probabilities_as_logits  a Softmax / Sigmoid last layer, or rows summing to 1 wi
                          cross_entropy or bce_with_logits (error)
 constant_predictions     the largest standard deviation of an output over the sample;
                          ≤ 1e-3 × max(1, mean |output|) (error)
-dead_relu                ReLU units with z ≤ 0 on every row; ≥ 25 % of a layer (error when all)
+dead_relu                ReLU units with z ≤ 0 on every row; > 25 % of a layer (error when all)
 saturated_activations    Sigmoid / Tanh units with σ′ < 0.01 (tanh′ < 0.04) on ≥ 90 % of the
                          rows; ≥ 25 % of a layer
 exploding_gradients      RMS(∂L/∂W) / RMS(W) per weight matrix; > 100, or not finite (error)
@@ -35,7 +35,8 @@ overfitting              the History's val_loss ≥ 5 % above its best, reached 
 
 Learning-rate findings need an optimizer; overfitting needs a History with validation.
 ``confirm=True`` reruns 50 steps from copies with lr ÷ 10, lr × 10 or standardised inputs and
-adds the measured losses to those findings.
+adds the measured losses to those findings; a finding whose suggested change did not lower the
+loss becomes "info".
 """
 
 from glassnet.diagnosis.findings import SEVERITIES, Diagnosis, Finding

@@ -52,5 +52,10 @@ def confirm_with_change(finding: Finding, model: Module, optimizer: Any, X: np.n
                f"{evidence['changed_steps_run']} steps, instead of "
                f"{'going' if baseline.finite else 'blowing up'} from {baseline.losses[0]:.6g} "
                f"to {baseline.losses[-1]:.6g} unchanged.")
-    return dataclasses.replace(finding, message=f"{finding.message} {outcome}",
+    severity = finding.severity
+    if not evidence["improved"]:
+        # the suggested fix did not help when tried: the finding stays, as a hint only
+        outcome += " The change did not help here, so this is a hint rather than the cause."
+        severity = "info"
+    return dataclasses.replace(finding, severity=severity, message=f"{finding.message} {outcome}",
                                evidence={**finding.evidence, "confirm": evidence})
