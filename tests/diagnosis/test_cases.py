@@ -54,3 +54,21 @@ def test_confirm_is_deterministic():
     second = gn.diagnose(**lr_tiny(), confirm=True).findings
     assert [f.evidence for f in first] == [f.evidence for f in second]
     assert first[0].evidence["confirm"]["change"] == "lr × 10"
+
+
+def test_an_optimizer_of_another_model_is_named_and_its_learning_rate_not_judged():
+    import numpy as np
+
+    import glassnet as gn
+    from glassnet import nn, optim
+
+    gn.manual_seed(0)
+    X = np.random.default_rng(0).normal(size=(64, 3))
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
+    other = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
+    diagnosis = gn.diagnose(model, X, y, loss="cross_entropy",
+                            optimizer=optim.SGD(other.parameters(), lr=0.1))
+    assert "learning_rate_too_low" not in diagnosis.codes
+    [finding] = diagnosis.by_code("parameters_not_training")
+    assert "the optimizer does not hold them, so no step changes them" in finding.message

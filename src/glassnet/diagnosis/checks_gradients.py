@@ -148,7 +148,8 @@ def check_parameters_training(probe: Probe, model: Module, optimizer: Any) -> li
     if not_held:
         findings.append(Finding("parameters_not_training", "warning", (
             f"{_names(not_held)} {_verb(not_held, 'gets', 'get')} gradients, but the optimizer "
-            "does not hold it, so no step changes it. Try: build the optimizer from "
+            f"does not hold {_verb(not_held, 'it', 'them')}, so no step changes "
+            f"{_verb(not_held, 'it', 'them')}. Try: build the optimizer from "
             "model.parameters() (after adding every layer)."),
             {"parameters": not_held, "reason": "not_in_optimizer"}))
     if frozen:

@@ -90,7 +90,9 @@ def diagnose(
     findings += check_saturation(probe)
     findings += check_gradient_sizes(probe, model_copy)
     findings += check_parameters_training(probe, model, optimizer)
-    if optimizer is not None and target is not None:
+    # an optimizer that holds none of the model's parameters (parameters_not_training says so)
+    # moves nothing: its learning rate cannot be judged
+    if optimizer is not None and target is not None and _holds_any(optimizer, model):
         findings += check_learning_rate(model, optimizer, X_sample, target, resolved.function,
                                         history)
     if history is not None:
@@ -106,3 +108,9 @@ def confirm_finding(finding: Finding, model: Module, optimizer: Any, X: Any, tar
     if finding.code not in CONFIRMABLE:
         return finding
     return confirm_with_change(finding, model, optimizer, X, target, resolved.function)
+
+
+def _holds_any(optimizer: Any, model: Module) -> bool:
+    """Whether ``optimizer`` updates at least one of ``model``'s parameters."""
+    held = {id(param) for group in optimizer.param_groups for param in group["params"]}
+    return any(id(param) in held for param in model.parameters())
