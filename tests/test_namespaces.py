@@ -66,7 +66,10 @@ def test_callbacks_import_from_glassnet_callbacks():
 
     assert glassnet.callbacks.EarlyStopping is EarlyStopping
     assert glassnet.training.callbacks.ModelCheckpoint is ModelCheckpoint
-    assert set(glassnet.callbacks.__all__) == set(glassnet.training.callbacks.__all__)
+    # plus the one callback defined above training, on the diagnosis layer
+    assert glassnet.callbacks.Diagnostics is glassnet.diagnosis.callback.Diagnostics
+    assert set(glassnet.callbacks.__all__) == {*glassnet.training.callbacks.__all__,
+                                               "Diagnostics"}
 
 
 def module_names() -> list[str]:

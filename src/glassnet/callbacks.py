@@ -2,9 +2,11 @@
 
     from glassnet.callbacks import EarlyStopping, ModelCheckpoint
 
-The same objects as ``glassnet.training.callbacks``, where they are defined.
+The same objects as ``glassnet.training.callbacks``, where they are defined, plus
+``Diagnostics`` (``gn.diagnose`` during training), defined in ``glassnet.diagnosis.callback``.
 """
 
+from glassnet.diagnosis.callback import Diagnostics
 from glassnet.training.callbacks import (
     BackupAndRestore,
     Callback,
@@ -20,6 +22,7 @@ __all__ = [
     "BackupAndRestore",
     "CSVLogger",
     "Callback",
+    "Diagnostics",
     "EarlyStopping",
     "History",
     "LearningRateScheduler",

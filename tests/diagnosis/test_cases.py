@@ -72,3 +72,21 @@ def test_an_optimizer_of_another_model_is_named_and_its_learning_rate_not_judged
     assert "learning_rate_too_low" not in diagnosis.codes
     [finding] = diagnosis.by_code("parameters_not_training")
     assert "the optimizer does not hold them, so no step changes them" in finding.message
+
+
+def test_huge_float32_outputs_are_diagnosed_without_overflow_warnings():
+    import warnings
+
+    import numpy as np
+
+    import glassnet as gn
+    from glassnet import nn
+
+    gn.manual_seed(0)
+    X = np.random.default_rng(0).normal(size=(32, 3)).astype(np.float32)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    model[1].weight.data *= np.float32(1e36)  # outputs near float32's largest
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        diagnosis = gn.diagnose(model, X, np.zeros(32, dtype=np.int64), loss="cross_entropy")
+    assert "constant_predictions" not in diagnosis.codes

@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from glassnet.errors import GlassnetError
 
 # Help lists the commands in this order; commands not named here follow alphabetically.
-COMMAND_ORDER = ("demo", "train", "evaluate", "predict", "info", "export")
+COMMAND_ORDER = ("demo", "train", "evaluate", "diagnose", "importance", "predict", "info",
+                 "export")
 
 
 def command_names() -> list[str]:

@@ -171,6 +171,25 @@ def scores(model: Any, data: Dataset, rows: np.ndarray, metrics: list[str]) -> d
 SHOWN = {"mae": "MAE", "rmse": "RMSE", "r2": "R²"}
 
 
+def diagnose_training(model: Any, optimizer: Any, data: Dataset, history: Any) -> Any:
+    """gn.diagnose of the trained network on the training rows, with the optimizer (its
+    learning-rate trial runs on copies) and the History (its overfitting check)."""
+    import glassnet as gn
+    from glassnet.tabular import CLASSIFY
+
+    loss = "cross_entropy" if data.preprocessing.task == CLASSIFY else "mse"
+    return gn.diagnose(model, data.X[data.train_rows].astype(np.float32),
+                       data.y[data.train_rows], loss=loss, optimizer=optimizer, history=history)
+
+
+def describe_diagnosis(diagnosis: Any) -> str:
+    """The report under a "Diagnosis" heading: one paragraph per finding, or one line when
+    nothing was found."""
+    if not diagnosis.findings:
+        return "Diagnosis: nothing to report."
+    return f"Diagnosis:\n{diagnosis}"
+
+
 def report(model: Any, data: Dataset, history: Any, outcome: Outcome, metrics: list[str]) -> None:
     """Print the story of the training and the final scores of the weights kept."""
     print()

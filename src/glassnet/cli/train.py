@@ -31,6 +31,8 @@ from glassnet.cli._training import (
     Outcome,
     chosen_metrics,
     default_patience,
+    describe_diagnosis,
+    diagnose_training,
     fit_network,
     metric_list,
     report,
@@ -211,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
               f"from the last completed epoch (backed up in {backup}).", file=sys.stderr)
         return 130
     report(model, data, history, outcome, chosen_metrics(args, classify))
+    print(f"\n{describe_diagnosis(diagnose_training(model, optimizer, data, history))}")
     with writing(args.out):
         gn.save(model, args.out,
                 metadata=model_metadata(args, data, optimizer, history, outcome))

@@ -140,8 +140,9 @@ def check_output_kind(probe: Probe, loss: ResolvedLoss) -> list[Finding]:
 def check_constant_output(probe: Probe, X: np.ndarray) -> list[Finding]:
     """constant_predictions: over a sample of different inputs, the largest standard deviation
     of an output column is below CONSTANT_SPREAD × max(1, mean |output|)."""
-    output = probe.output.reshape(len(probe.output), -1)
-    if len(output) < 2 or not (X.reshape(len(X), -1).std(axis=0) > 0).any():
+    # in float64: float32 outputs near their limit would overflow when squared
+    output = probe.output.reshape(len(probe.output), -1).astype(np.float64)
+    if len(output) < 2 or not (X.reshape(len(X), -1).astype(np.float64).std(axis=0) > 0).any():
         return []
     spread = float(output.std(axis=0).max())
     size = float(np.abs(output).mean())

@@ -23,6 +23,7 @@ class TrainingContext:
     params: dict[str, Any] = field(default_factory=dict)
     epoch: int = 0
     stop_training: bool = False
+    history: Any = None  # the run's History, which records each epoch after the callbacks
 
 
 class Callback:
@@ -90,7 +91,8 @@ class History(Callback):
 
     Keys: "loss", each metric, and "val_loss" / "val_<metric>" when there is validation data.
     ``epoch`` lists the epochs run (0-based); ``params`` holds epochs, steps, batch_size,
-    samples and verbose.
+    samples and verbose; ``diagnosis`` the latest ``gn.Diagnosis`` of a
+    ``callbacks.Diagnostics`` (None without one).
     """
 
     def __init__(self) -> None:
@@ -98,6 +100,12 @@ class History(Callback):
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
         self.params: dict[str, Any] = {}
+        self.diagnosis: Any = None
+
+    def set_context(self, context: TrainingContext) -> None:
+        super().set_context(context)
+        # fit gives its own History the context after the user's callbacks, so that one wins
+        context.history = self
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         self.epoch.append(epoch)
