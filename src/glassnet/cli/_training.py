@@ -178,8 +178,14 @@ def diagnose_training(model: Any, optimizer: Any, data: Dataset, history: Any) -
     from glassnet.tabular import CLASSIFY
 
     loss = "cross_entropy" if data.preprocessing.task == CLASSIFY else "mse"
-    return gn.diagnose(model, data.X[data.train_rows].astype(np.float32),
-                       data.y[data.train_rows], loss=loss, optimizer=optimizer, history=history)
+    diagnosis = gn.diagnose(model, data.X[data.train_rows].astype(np.float32),
+                            data.y[data.train_rows], loss=loss, optimizer=optimizer,
+                            history=history)
+    # the weights kept are the best validation epoch's, and the story above says when the run
+    # overfit: the History's overfitting finding would only repeat it, with advice already taken
+    diagnosis.findings = [finding for finding in diagnosis.findings
+                          if finding.code != "overfitting"]
+    return diagnosis
 
 
 def describe_diagnosis(diagnosis: Any) -> str:

@@ -27,7 +27,7 @@ parameters_not_training  parameters with no gradient or not held by the optimize
                          ones, requires_grad=False, as info)
 learning_rate_too_high   10 full-batch steps on copies: the loss not finite or ending above its
                          start, or the first step's RMS(ΔW) / RMS(W) > 1; or the History's loss
-                         rising, or changing direction in ≥ 50 % of ≥ 4 epochs
+                         rising, or changing direction in ≥ 50 % of ≥ 4 epochs without halving
 learning_rate_too_low    the first trial step's largest RMS(ΔW) / RMS(W) < 1e-5 while the loss
                          is > 1e-4
 overfitting              the History's val_loss ≥ 5 % above its best, reached ≥ 2 epochs before

@@ -22,9 +22,11 @@ UPDATE_HIGH = 1.0
 UPDATE_LOW = 1e-5
 CONVERGED_LOSS = 1e-4
 # The History's training loss "oscillates" when at least this fraction of its epoch-to-epoch
-# changes switch sign (over at least HISTORY_MIN_EPOCHS epochs), and "rises" when its last value
-# is above its first.
+# changes switch sign (over at least HISTORY_MIN_EPOCHS epochs) while it ends above
+# OSCILLATING_PROGRESS of its first value (a loss that fell a hundredfold and then jitters with
+# minibatch noise has converged, not overshot), and "rises" when its last value is above its first.
 OSCILLATING_SIGN_CHANGES = 0.5
+OSCILLATING_PROGRESS = 0.5
 HISTORY_MIN_EPOCHS = 4
 # overfitting: validation loss at least OVERFIT_RISE above its best, reached OVERFIT_EPOCHS or
 # more epochs before the end, while the training loss kept falling.
@@ -92,7 +94,8 @@ def history_trend(losses: list[float]) -> dict[str, Any]:
     return {"history_first_loss": losses[0], "history_last_loss": losses[-1],
             "history_sign_change_fraction": switches,
             "history_rising": losses[-1] > losses[0] or not np.isfinite(losses[-1]),
-            "history_oscillating": switches >= OSCILLATING_SIGN_CHANGES}
+            "history_oscillating": (switches >= OSCILLATING_SIGN_CHANGES
+                                    and not losses[-1] <= OSCILLATING_PROGRESS * losses[0])}
 
 
 def check_learning_rate(model: Module, optimizer: Any, X: np.ndarray, target: np.ndarray,
