@@ -90,3 +90,13 @@ def test_huge_float32_outputs_are_diagnosed_without_overflow_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         diagnosis = gn.diagnose(model, X, np.zeros(32, dtype=np.int64), loss="cross_entropy")
     assert "constant_predictions" not in diagnosis.codes
+
+
+def test_a_converged_loss_that_jitters_is_not_an_overshooting_learning_rate():
+    from glassnet.diagnosis.checks_optimisation import history_trend
+
+    converged = [1.0, 0.1, 0.02, 0.011, 0.012, 0.010, 0.0115, 0.0102, 0.0111, 0.0101]
+    assert history_trend(converged)["history_sign_change_fraction"] > 0.5
+    assert not history_trend(converged)["history_oscillating"]
+    bouncing = [1.0, 0.7, 1.1, 0.8, 1.2, 0.9, 1.15, 0.85]
+    assert history_trend(bouncing)["history_oscillating"]
