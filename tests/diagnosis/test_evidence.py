@@ -163,3 +163,25 @@ def test_the_sample_is_the_same_rows_on_every_call_and_at_most_256():
     assert first.sample_size == 256
     assert first.findings[0].evidence["largest_scale"] == pytest.approx(
         np.sqrt((X[rows, 0] ** 2).mean()))
+
+
+def test_a_layer_saturated_on_most_pairs_but_no_unit_on_most_rows_is_reported():
+    import numpy as np
+
+    import glassnet as gn
+    from glassnet import nn
+
+    gn.manual_seed(0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    model = nn.Sequential(nn.Linear(4, 16), nn.Sigmoid(), nn.Linear(16, 3))
+    model[0].weight.data *= 30  # large |z| on most rows, but each unit is small on some
+    diagnosis = gn.diagnose(model, X, rng.integers(0, 3, 200), loss="cross_entropy")
+    [finding] = diagnosis.by_code("saturated_activations")
+    z = X.astype(np.float32) @ model[0].weight.data.T + model[0].bias.data
+    slope = np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))) ** 2
+    saturated = slope < 0.01
+    assert (saturated.mean(axis=0) >= 0.9).mean() < 0.25  # the per-unit rule alone: silent
+    np.testing.assert_allclose(finding.evidence["saturated_pair_fraction"], saturated.mean(),
+                               rtol=1e-6)
+    assert f"saturated on {saturated.mean():.0%} of their (row, unit) pairs" in finding.message

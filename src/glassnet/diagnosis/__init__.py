@@ -19,7 +19,7 @@ constant_predictions     the largest standard deviation of an output over the sa
                          ≤ 1e-3 × max(1, mean |output|) (error)
 dead_relu                ReLU units with z ≤ 0 on every row; > 25 % of a layer (error when all)
 saturated_activations    Sigmoid / Tanh units with σ′ < 0.01 (tanh′ < 0.04) on ≥ 90 % of the
-                         rows; ≥ 25 % of a layer
+                         rows, ≥ 25 % of a layer; or ≥ 50 % of a layer's (row, unit) pairs so
 exploding_gradients      RMS(∂L/∂W) / RMS(W) per weight matrix; > 100, or not finite (error)
 vanishing_gradients      RMS(∂L/∂W) against the largest layer's; < 1e-4 of it, or < 1e-8
                          absolutely while the loss > 1e-4

@@ -15,6 +15,9 @@ UNIT_FRACTION = 0.25
 # at least STUCK_ROWS of the rows.
 SATURATED_DERIVATIVE = 0.04
 STUCK_ROWS = 0.9
+# ... or when at least this share of all its (row, unit) pairs is saturated, however they fall:
+# units that each saturate on most rows, but not on 90 % of them, starve the layer as well.
+SATURATED_PAIRS = 0.5
 DERIVATIVE_MAX = {"Sigmoid": 0.25, "Tanh": 1.0}
 
 
@@ -84,7 +87,7 @@ def check_dead_relu(probe: Probe) -> list[Finding]:
 def check_saturation(probe: Probe) -> list[Finding]:
     """saturated_activations: a Sigmoid / Tanh layer in which at least UNIT_FRACTION of the
     units are stuck (derivative below SATURATED_DERIVATIVE of its maximum on STUCK_ROWS of
-    the rows)."""
+    the rows), or at least SATURATED_PAIRS of its (row, unit) pairs are saturated."""
     findings = []
     for record in first_calls(probe, ("Sigmoid", "Tanh")):
         derivative = local_derivative(record)
@@ -92,23 +95,36 @@ def check_saturation(probe: Probe) -> list[Finding]:
         saturated = derivative < SATURATED_DERIVATIVE * largest
         stuck = saturated.mean(axis=0) >= STUCK_ROWS
         units = stuck.size
-        if stuck.sum() < UNIT_FRACTION * units:
+        pairs = float(saturated.mean())
+        if stuck.sum() < UNIT_FRACTION * units and pairs < SATURATED_PAIRS:
             continue
         prime = "σ′" if record.kind == "Sigmoid" else "tanh′"
         evidence = {
             "layer": record.name, "kind": record.kind, "stuck_units": int(stuck.sum()),
             "units": units, "stuck_fraction": float(stuck.mean()),
-            "mean_derivative_stuck": float(derivative[:, stuck].mean()),
-            "derivative_max": largest,
-            "mean_abs_pre_activation_stuck": float(np.abs(record.input[:, stuck]).mean()),
+            "saturated_pair_fraction": pairs, "derivative_max": largest,
         }
+        if stuck.sum() >= UNIT_FRACTION * units:
+            evidence.update(
+                mean_derivative_stuck=float(derivative[:, stuck].mean()),
+                mean_abs_pre_activation_stuck=float(np.abs(record.input[:, stuck]).mean()))
+            what = (f"{evidence['stuck_units']} of {units} {record.kind} units at layer "
+                    f"'{record.name}' are stuck near their limits: on at least {STUCK_ROWS:.0%} "
+                    f"of the rows their |z| is large (mean "
+                    f"{evidence['mean_abs_pre_activation_stuck']:.3g}) and {prime}(z) averages "
+                    f"{evidence['mean_derivative_stuck']:.2g}")
+        else:
+            evidence.update(
+                mean_derivative_saturated=float(derivative[saturated].mean()),
+                mean_abs_pre_activation_saturated=float(np.abs(record.input[saturated]).mean()))
+            what = (f"the {units} {record.kind} units at layer '{record.name}' are saturated on "
+                    f"{pairs:.0%} of their (row, unit) pairs: there |z| is large (mean "
+                    f"{evidence['mean_abs_pre_activation_saturated']:.3g}) and {prime}(z) "
+                    f"averages {evidence['mean_derivative_saturated']:.2g}")
         message = (
-            f"{evidence['stuck_units']} of {units} {record.kind} units at layer "
-            f"'{record.name}' are stuck near their limits: on at least {STUCK_ROWS:.0%} of the "
-            f"rows their |z| is large (mean {evidence['mean_abs_pre_activation_stuck']:.3g}) "
-            f"and {prime}(z) averages {evidence['mean_derivative_stuck']:.2g} (at most "
-            f"{largest:g}); every gradient passing through them is multiplied by it. Try: "
-            "standardise the inputs, a smaller initialisation or learning rate, or ReLU."
+            f"{what[0].upper()}{what[1:]} (at most {largest:g}); every gradient passing through "
+            "them is multiplied by it. Try: standardise the inputs, a smaller initialisation or "
+            "learning rate, or ReLU."
         )
         findings.append(Finding("saturated_activations", "warning", message, evidence))
     return findings
