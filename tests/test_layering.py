@@ -29,7 +29,7 @@ CORE_LAYERS: dict[str, int] = {
     "io": 4,
     "training": 5,
     "diagnosis": 6,
-    "callbacks": 7,  # glassnet.callbacks re-exports training.callbacks
+    "callbacks": 7,  # glassnet.callbacks re-exports training.callbacks and diagnosis.Diagnostics
     "glassnet": 8,  # the package's __init__: the public API, gathered
 }
 # Adapters sit at the edge: each may import the whole core, and no other adapter.

@@ -10,13 +10,19 @@ float32, the dtype the network trains in. Each decision is printed once.
 from __future__ import annotations
 
 import argparse
-import warnings
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from glassnet.cli._tabular import BadInput, name_list, plural, read_table
+from glassnet.cli._tabular import (
+    BadInput,
+    name_list,
+    plural,
+    read_table,
+    unseen_categories_as_notes,
+)
 
 
 @dataclass
@@ -86,14 +92,7 @@ def load_dataset(args: argparse.Namespace) -> Dataset:
     largest = float(np.finfo(np.float32).max)  # the network trains in float32
     if task == tabular.REGRESS:
         y = preprocessing.scale_target(values, largest=largest, where=table.where)
-    with warnings.catch_warnings(record=True) as caught:
-        # categories met only in validation rows: encoded as all zeros, as new rows will be
-        warnings.simplefilter("always", tabular.UnseenCategoryWarning)
+    # categories met only in validation rows: encoded as all zeros, as new rows will be
+    with unseen_categories_as_notes(sys.stdout, prefix="  validation rows: "):
         X = preprocessing.transform(table, largest=largest, where=table.where)
-    for warning in caught:
-        if issubclass(warning.category, tabular.UnseenCategoryWarning):
-            print(f"  validation rows: {warning.message}")
-        else:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                                   warning.lineno)
     return Dataset(X, y, train_rows, val_rows, preprocessing)

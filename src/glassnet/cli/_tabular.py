@@ -31,6 +31,31 @@ def add_reading_options(parser: argparse.ArgumentParser) -> None:
                         help="the file's text encoding, e.g. latin-1 or cp1252; default: UTF-8")
 
 
+def add_model_and_labelled_data(parser: argparse.ArgumentParser) -> None:
+    """MODEL, DATA.csv, --target and the reading options, for commands that measure a saved
+    model against the true answers of a CSV file (evaluate, diagnose, importance)."""
+    parser.add_argument("model", metavar="MODEL", help="a model file written by glassnet train")
+    parser.add_argument("data", metavar="DATA.csv", help="rows with the features and the target")
+    parser.add_argument("--target", metavar="COLUMN",
+                        help="the column holding the true answers; default: the column the "
+                             "model was trained to predict")
+    add_reading_options(parser)
+
+
+def labelled_table(args: argparse.Namespace, tabular_model: Any) -> tuple[Any, str]:
+    """(the table of DATA.csv, its target column): --target, which the model's preprocessing then
+    encodes, else the column the model was trained to predict. BadInput when neither names one;
+    DataError when the table lacks it."""
+    preprocessing = tabular_model.preprocessing
+    if args.target:
+        preprocessing.target = args.target
+    if not preprocessing.target:
+        raise BadInput(f"{args.model} does not record its target column; pass --target.")
+    table = read_table(args.data, args)
+    table.column_index(preprocessing.target, role="target column")
+    return table, preprocessing.target
+
+
 def separator(text: str) -> str:
     """--sep's value: one character, with 'tab' and '\\t' for the tab a shell makes hard to type.
     """
@@ -51,10 +76,10 @@ def read_table(path: str, args: argparse.Namespace, *, notes_to: Any = None) -> 
 
 
 @contextlib.contextmanager
-def unseen_categories_as_notes(stream: Any = None) -> Iterator[None]:
+def unseen_categories_as_notes(stream: Any = None, prefix: str = "Note: ") -> Iterator[None]:
     """Inside, the model's warning about text it never saw in training (encoded as no category)
-    is printed as one "Note:" line to ``stream`` (default: standard error) instead of Python's
-    warning with a file and line of glassnet's source."""
+    is printed once as a line starting with ``prefix`` to ``stream`` (default: standard error)
+    instead of Python's warning with a file and line of glassnet's source."""
     import warnings
 
     from glassnet.tabular import UnseenCategoryWarning
@@ -67,7 +92,7 @@ def unseen_categories_as_notes(stream: Any = None) -> Iterator[None]:
         if issubclass(warning.category, UnseenCategoryWarning):
             if str(warning.message) not in told:  # once, however many batches met it
                 told.add(str(warning.message))
-                print(f"Note: {warning.message}", file=stream or sys.stderr)
+                print(f"{prefix}{warning.message}", file=stream or sys.stderr)
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                    warning.lineno)

@@ -8,11 +8,11 @@ from typing import Any
 
 from glassnet.cli._tabular import (
     EPILOG_FORMAT,
-    add_reading_options,
+    add_model_and_labelled_data,
+    labelled_table,
     load_tabular_model,
     paragraph,
     plural,
-    read_table,
     refuses_bad_input,
     unseen_categories_as_notes,
 )
@@ -46,12 +46,7 @@ def register(subparsers: Any) -> None:
         epilog=EXAMPLES,
         formatter_class=EPILOG_FORMAT,
     )
-    parser.add_argument("model", metavar="MODEL", help="a model file written by glassnet train")
-    parser.add_argument("data", metavar="DATA.csv", help="rows with the features and the target")
-    parser.add_argument("--target", metavar="COLUMN",
-                        help="the column holding the true answers; default: the column the "
-                             "model was trained to predict")
-    add_reading_options(parser)
+    add_model_and_labelled_data(parser)
     parser.set_defaults(handler=run)
 
 
@@ -65,11 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
     tabular_model = load_tabular_model(args.model)
     preprocessing = tabular_model.preprocessing
-    if args.target:
-        preprocessing.target = args.target
-    table = read_table(args.data, args)
-    target = preprocessing.target or "?"
-    table.column_index(target, role="target column")
+    table, target = labelled_table(args, tabular_model)
     truth = preprocessing.encode_target(table)
     largest = float(np.finfo(model_dtype(tabular_model.model)).max)
     with unseen_categories_as_notes():

@@ -7,13 +7,13 @@ from typing import Any
 
 from glassnet.cli._tabular import (
     EPILOG_FORMAT,
-    add_reading_options,
+    add_model_and_labelled_data,
     format_grid,
     format_number,
+    labelled_table,
     load_tabular_model,
     paragraph,
     plural,
-    read_table,
     refuses_bad_input,
     unseen_categories_as_notes,
 )
@@ -43,16 +43,11 @@ def register(subparsers: Any) -> None:
         epilog=EXAMPLES,
         formatter_class=EPILOG_FORMAT,
     )
-    parser.add_argument("model", metavar="MODEL", help="a model file written by glassnet train")
-    parser.add_argument("data", metavar="DATA.csv", help="rows with the features and the target")
-    parser.add_argument("--target", metavar="COLUMN",
-                        help="the column holding the true answers; default: the column the "
-                             "model was trained to predict")
+    add_model_and_labelled_data(parser)
     parser.add_argument("--metrics", type=metric_list, metavar="A,B",
                         help="more scores to print: balanced_accuracy, precision, recall, f1, "
                              "roc_auc, log_loss (classification; binary: of the second class, "
                              "more classes: their macro mean), each as scikit-learn computes it")
-    add_reading_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -63,13 +58,9 @@ def run(args: argparse.Namespace) -> int:
 
     tabular_model = load_tabular_model(args.model)
     preprocessing = tabular_model.preprocessing
-    if args.target:
-        preprocessing.target = args.target
     if args.metrics and tabular_model.task != tabular.CLASSIFY:
         chosen_metrics(args, classify=False)  # MAE, RMSE and R² are printed anyway
-    table = read_table(args.data, args)
-    target = preprocessing.target or "?"
-    table.column_index(target, role="target column")
+    table, target = labelled_table(args, tabular_model)
     features = tabular_model.features(table)
     truth = preprocessing.encode_target(table)
     with unseen_categories_as_notes():

@@ -10,13 +10,13 @@ from glassnet.cli._arguments import positive_int, seed
 from glassnet.cli._tabular import (
     EPILOG_FORMAT,
     BadInput,
-    add_reading_options,
+    add_model_and_labelled_data,
     check_output_path,
     format_grid,
+    labelled_table,
     load_tabular_model,
     paragraph,
     plural,
-    read_table,
     refuses_bad_input,
     unseen_categories_as_notes,
     writing,
@@ -47,11 +47,7 @@ def register(subparsers: Any) -> None:
         epilog=EXAMPLES,
         formatter_class=EPILOG_FORMAT,
     )
-    parser.add_argument("model", metavar="MODEL", help="a model file written by glassnet train")
-    parser.add_argument("data", metavar="DATA.csv", help="rows with the features and the target")
-    parser.add_argument("--target", metavar="COLUMN",
-                        help="the column holding the true answers; default: the column the "
-                             "model was trained to predict")
+    add_model_and_labelled_data(parser)
     parser.add_argument("--repeats", type=positive_int, default=5,
                         help="shuffles per column; default: 5")
     parser.add_argument("--seed", type=seed, default=0, help="seed of the shuffles; default: 0")
@@ -61,7 +57,6 @@ def register(subparsers: Any) -> None:
                              "regressor; default: accuracy or r2")
     parser.add_argument("--plot", metavar="FILE", help="also draw the importances as a bar "
                                                        "chart to FILE (PNG; needs matplotlib)")
-    add_reading_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -79,11 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.scoring is not None and args.scoring not in SCORINGS[task]:
         raise BadInput(f"--scoring for this {task} model must be one of "
                        f"{', '.join(SCORINGS[task])}; got {args.scoring!r}.")
-    target = args.target or tabular_model.preprocessing.target
-    if not target:
-        raise BadInput(f"{args.model} does not record its target column; pass --target.")
-    table = read_table(args.data, args)
-    table.column_index(target, role="target column")
+    table, target = labelled_table(args, tabular_model)
     with unseen_categories_as_notes():
         found = permutation_importance(tabular_model, table, target, scoring=args.scoring,
                                        repeats=args.repeats, seed=args.seed)

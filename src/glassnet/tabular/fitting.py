@@ -171,8 +171,9 @@ def fit_columns(
                 "value."
             )
         else:
-            _refuse_decimal_commas(table, source, name, rows)
-            texts[name] = _category_cells(table, source, name, rows, max_categories)
+            every = source.texts(name)  # read once: a column's text may be re-read from the file
+            _refuse_decimal_commas(source, name, rows, every)
+            texts[name] = _category_cells(table, source, name, rows, max_categories, every)
     # a column with gaps only in held-out rows is imputed too (from the training rows' median):
     # those rows, and new ones like them, have gaps where training had none
     medians = _medians(numeric, [name for name in numeric if missing[name]])
@@ -201,11 +202,11 @@ _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 DECIMAL_COMMA_SHARE = 0.9  # a text column with at least this share of '2,5' cells is numbers
 
 
-def _refuse_decimal_commas(table: Table, source: TableRows, name: str, rows: np.ndarray) -> None:
-    """DataError for a text column whose cells are numbers written with a decimal comma
-    ('2,5'), as European exports have them: read as text they would become one category per
-    value, a plausible but wrong encoding."""
-    every = source.texts(name)
+def _refuse_decimal_commas(source: TableRows, name: str, rows: np.ndarray,
+                           every: list[str | None]) -> None:
+    """DataError for a text column (its cells ``every``, None where missing) whose cells are
+    numbers written with a decimal comma ('2,5'), as European exports have them: read as text
+    they would become one category per value, a plausible but wrong encoding."""
     filled = [int(row) for row in rows if every[row] is not None]
     commas = sorted(row for row in filled if _DECIMAL_COMMA.fullmatch(every[row]))
     if filled and len(commas) >= DECIMAL_COMMA_SHARE * len(filled):
@@ -219,11 +220,11 @@ def _refuse_decimal_commas(table: Table, source: TableRows, name: str, rows: np.
 
 
 def _category_cells(
-    table: Table, source: TableRows, name: str, rows: np.ndarray, max_categories: int
+    table: Table, source: TableRows, name: str, rows: np.ndarray, max_categories: int,
+    every: list[str | None],
 ) -> list[str | None]:
-    """The training rows' cells of a text column, checked: few enough distinct values, none
-    written as the missing cells' label."""
-    every = source.texts(name)
+    """The training rows' cells of a text column (all its cells: ``every``), checked: few
+    enough distinct values, none written as the missing cells' label."""
     cells = [every[row] for row in rows]
     distinct = sorted({cell for cell in cells if cell is not None})
     if MISSING_LABEL in distinct:

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from glassnet.training.epoch_metrics import scores_from_counts
+
 
 def confusion_matrix(true: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
     """counts[i, j] = rows of class i predicted as class j: (N,), (N,) -> (C, C)."""
@@ -29,18 +31,12 @@ def classification_scores(true: np.ndarray, predicted: np.ndarray, n_classes: in
 
 def per_class_scores(confusion: np.ndarray) -> dict[str, np.ndarray]:
     """Each class's precision, recall, F1 and support from a (C, C) confusion matrix (rows: true
-    class), as ``sklearn.metrics.precision_recall_fscore_support`` gives them: precision =
-    TP / predicted, recall = TP / support, F1 = 2·P·R / (P + R); 0 where a denominator is 0
-    (scikit-learn's zero_division default, without its warning)."""
-    counts = np.asarray(confusion, dtype=np.float64)
+    class), as ``sklearn.metrics.precision_recall_fscore_support`` gives them (the formulas:
+    ``glassnet.training.epoch_metrics.scores_from_counts``)."""
+    counts = np.asarray(confusion, dtype=np.int64)
     hits = np.diag(counts)
     predicted, support = counts.sum(axis=0), counts.sum(axis=1)
-    precision = np.divide(hits, predicted, out=np.zeros_like(hits), where=predicted > 0)
-    recall = np.divide(hits, support, out=np.zeros_like(hits), where=support > 0)
-    both = precision + recall
-    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(hits), where=both > 0)
-    return {"precision": precision, "recall": recall, "f1": f1,
-            "support": support.astype(np.int64)}
+    return {**scores_from_counts(hits, predicted - hits, support - hits), "support": support}
 
 
 def _divided_by_scale(values: np.ndarray) -> tuple[float, np.ndarray]:

@@ -83,8 +83,18 @@ def _counts(truth: np.ndarray, predicted: np.ndarray, label: int) -> tuple[int, 
     return tp, int(np.count_nonzero(is_predicted)) - tp, int(np.count_nonzero(is_true)) - tp
 
 
-def _ratio(numerator: float, denominator: float) -> float:
-    return numerator / denominator if denominator else 0.0  # zero_division: 0
+def scores_from_counts(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> dict[str, np.ndarray]:
+    """Each class's precision tp / (tp + fp), recall tp / (tp + fn) and F1 2tp / (2tp + fp + fn)
+    from its true positives, false positives and false negatives; 0 where a denominator is 0
+    (scikit-learn's zero_division default, without its warning)."""
+    tp, fp, fn = (np.asarray(count, dtype=np.float64) for count in (tp, fp, fn))
+
+    def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        return np.divide(numerator, denominator, out=np.zeros_like(numerator),
+                         where=denominator > 0)
+
+    return {"precision": ratio(tp, tp + fp), "recall": ratio(tp, tp + fn),
+            "f1": ratio(2 * tp, 2 * tp + fp + fn)}
 
 
 def _per_label(y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool | None,
@@ -94,16 +104,8 @@ def _per_label(y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool | None,
         labels = [1]
     else:
         labels = np.union1d(truth, predicted).tolist()
-    values = []
-    for label in labels:
-        tp, fp, fn = _counts(truth, predicted, label)
-        if score == "precision":
-            values.append(_ratio(tp, tp + fp))
-        elif score == "recall":
-            values.append(_ratio(tp, tp + fn))
-        else:
-            values.append(_ratio(2 * tp, 2 * tp + fp + fn))
-    return float(np.mean(values))
+    tp, fp, fn = np.array([_counts(truth, predicted, label) for label in labels]).T
+    return float(np.mean(scores_from_counts(tp, fp, fn)[score]))
 
 
 def precision(y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool | None = None) -> float:
