@@ -1,7 +1,8 @@
 """Every deliberately broken training raises its code; healthy ones raise no warning or error."""
 
+import numpy as np
 import pytest
-from cases import BROKEN, HEALTHY
+from cases import BROKEN, HEALTHY, inputs_times_1000
 
 import glassnet as gn
 
@@ -100,3 +101,30 @@ def test_a_converged_loss_that_jitters_is_not_an_overshooting_learning_rate():
     assert not history_trend(converged)["history_oscillating"]
     bouncing = [1.0, 0.7, 1.1, 0.8, 1.2, 0.9, 1.15, 0.85]
     assert history_trend(bouncing)["history_oscillating"]
+
+
+def test_scaling_is_tried_on_the_same_weights_and_on_a_layer_computing_the_same_function():
+    import copy
+
+    from glassnet.diagnosis.confirm import first_linear, fold_scaling
+
+    previous = gn.get_default_dtype()
+    gn.set_default_dtype(np.float64)  # the identity holds to rounding: float64 shows it exactly
+    try:
+        case = inputs_times_1000()
+    finally:
+        gn.set_default_dtype(previous)
+    X = case["X"]
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    model = copy.deepcopy(case["model"])
+    before = model(gn.tensor(X, dtype=np.float64)).data
+    fold_scaling(first_linear(model, X.shape[1]), mean, std)
+    after = model(gn.tensor((X - mean) / std, dtype=np.float64)).data
+    np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-9)
+
+    measured = gn.diagnose(**case, confirm=True).by_code("unscaled_inputs")[0].evidence["confirm"]
+    # the folded copy starts from the loss the model has now; the same weights do not
+    assert measured["same_function_losses"][0] == pytest.approx(measured["unchanged_losses"][0],
+                                                                rel=1e-5)
+    assert measured["same_weights_losses"][0] != pytest.approx(measured["unchanged_losses"][0])
+    assert measured["improved"]

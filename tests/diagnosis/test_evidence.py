@@ -93,12 +93,47 @@ def test_vanishing_gradient_rms_and_its_chain_rule_factors():
     assert finding.evidence["gradient_rms"] == pytest.approx(rms["0.weight"], rel=1e-9)
     assert finding.evidence["largest_gradient_rms"] == pytest.approx(max(rms.values()), rel=1e-9)
     assert finding.evidence["relative_to_largest"] < 1e-4
-    # the factors on the way back: the mean σ′ = a(1 − a) of every sigmoid layer after layer 0
+    # the factors on the way back are gn.explain's, on the same sample ...
+    model, (X, y) = case["model"], sample(case)
+    summary = gn.explain(F.cross_entropy(model(X), y), model[0].weight)
+    chain = finding.evidence["chain"]
+    assert [f["layer"] for f in chain] == [record.number for record in summary.layers]
+    for factor, record in zip(chain, summary.layers, strict=True):
+        assert factor["activation_gain"] == record.activation_gain
+        assert factor["weight_gain"] == record.weight_gain
+    # ... and the mean σ′ = σ(z)(1 − σ(z)) of each sigmoid layer, computed directly
     means = [float((sigmoid(z) * sigmoid(-z)).mean()) for z, _ in activations]
-    assert [f["mean_derivative"] for f in finding.evidence["path"]] == pytest.approx(means,
-                                                                                   rel=1e-6)
-    assert finding.evidence["path_product"] == pytest.approx(math.prod(means), rel=1e-5)
+    assert [f["mean_slope"] for f in chain[1:]] == pytest.approx(means[::-1], rel=1e-6)
+    product = math.prod(gain for _, gain in finding.evidence["path_gains"])
+    assert finding.evidence["path_gain_product"] == pytest.approx(product, rel=1e-12)
+    assert f"together × {product:.2g}" in finding.message
     assert f"{finding.evidence['gradient_rms']:.2g}" in finding.message
+
+
+def test_a_single_shrinking_factor_is_named_with_its_units_and_their_z():
+    import glassnet.nn as nn
+
+    gn.manual_seed(0)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 4))
+    y = rng.integers(0, 3, 200)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Sigmoid(),
+                          nn.Linear(8, 3))
+    model[2].bias.data[:] = 12.0  # every sigmoid unit sits near σ′(12) ≈ 6e-6
+    diagnosis = gn.diagnose(model, X, y, loss="cross_entropy")
+    [finding] = [f for f in diagnosis.by_code("vanishing_gradients")
+                 if f.evidence["parameter"] == "0.weight"]
+    weakest = finding.evidence["weakest_factor"]
+    assert weakest["module"] == "2" and weakest["units_small"] == 8
+    assert weakest["small_units"] == list(range(8))
+    rows = X[gn.diagnosis.probe.sample_rows(len(X))].astype(np.float32)
+    z = np.maximum(rows @ model[0].weight.data.T + model[0].bias.data, 0)
+    z = z @ model[2].weight.data.T + model[2].bias.data
+    assert weakest["small_units_mean_abs_z"] == pytest.approx(np.abs(z).mean(), rel=1e-6)
+    # gn.explain reads σ′ from the float32 backward, a(1 − a): near σ = 1, 1 − a keeps few digits
+    assert weakest["mean_slope"] == pytest.approx((sigmoid(z) * sigmoid(-z)).mean(), rel=1e-3)
+    assert "below 0.001 at 8 of 8 units" in finding.message
+    assert f"|z| ≈ {weakest['small_units_mean_abs_z']:.2g}" in finding.message
 
 
 def test_exploding_gradient_ratio_is_rms_of_gradient_over_rms_of_weight():

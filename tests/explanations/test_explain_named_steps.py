@@ -25,7 +25,7 @@ def test_the_worked_example_reads_as_the_tutorial_writes_it():
         "  where ∂h1/∂w1 = f′(w1·x1 + w2·x2 + b1) · x1 = (0.04518) · (-2)",
     ]
     # the op-by-op form stays as it was
-    assert "∂[add]/∂[add]" in explanation.format(steps=True)
+    assert "∂[add]/∂[add]" in explanation.format(steps=True, named=False)
 
 
 @pytest.mark.parametrize("seed", range(3))

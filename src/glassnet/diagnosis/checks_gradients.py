@@ -3,11 +3,18 @@ parameters_not_training, with the chain rule's factors along each weight's path 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from glassnet.diagnosis.checks_activations import first_calls, local_derivative
+from glassnet.diagnosis.chain_evidence import (
+    describe_path,
+    describe_shrinking,
+    growing_factor,
+    path_gains,
+    shrinking_factor,
+)
 from glassnet.diagnosis.findings import Finding
 from glassnet.diagnosis.probe import Probe
 from glassnet.nn import Module
@@ -20,7 +27,11 @@ CONVERGED_LOSS = 1e-4
 # ∂L/∂W "explodes" when it is not finite, or its RMS is above EXPLODING_RATIO × the RMS of W
 # (one step at lr 0.01 would then move W by more than its own size).
 EXPLODING_RATIO = 100.0
-ACTIVATIONS = ("Sigmoid", "Tanh", "ReLU", "LeakyReLU")
+# A single activation factor that scales the gradient by less than this is named as the cause;
+# otherwise the gradient shrinks by many moderate factors, and the whole path is described.
+SINGLE_FACTOR_GAIN = 0.01
+# the factors along a weight's path back from the loss, by parameter name
+ChainReader = Callable[[str], list[dict[str, Any]]]
 
 
 def rms(array: np.ndarray) -> float:
@@ -45,21 +56,11 @@ def weight_gradients(probe: Probe, model: Module) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: row["position"])
 
 
-def path_factors(probe: Probe, position: int) -> list[dict[str, Any]]:
-    """The activation layers that ran after ``position``: the factors ∂a/∂z on the way back from
-    the loss to that layer, each as its mean over rows and units."""
-    factors = []
-    for record in first_calls(probe, ACTIVATIONS):
-        derivative = local_derivative(record)
-        if probe.position(record.name) <= position or derivative is None:
-            continue
-        factors.append({"layer": record.name, "kind": record.kind,
-                        "mean_derivative": float(derivative.mean())})
-    return factors
+def check_gradient_sizes(probe: Probe, model: Module, chain: ChainReader) -> list[Finding]:
+    """exploding_gradients and vanishing_gradients, one finding per weight that qualifies.
 
-
-def check_gradient_sizes(probe: Probe, model: Module) -> list[Finding]:
-    """exploding_gradients and vanishing_gradients, one finding per weight that qualifies."""
+    ``chain(parameter)`` returns gn.explain's factors along the path back to that parameter
+    (see ``chain_evidence.chain_factors``); it is called only for a weight that qualifies."""
     rows = weight_gradients(probe, model)
     if not rows or probe.loss is None:
         return []
@@ -70,25 +71,11 @@ def check_gradient_sizes(probe: Probe, model: Module) -> list[Finding]:
         x = layer_record.input if layer_record is not None else None
         evidence = dict(row, loss=probe.loss,
                         input_rms=None if x is None else rms(x),
-                        input_max_abs=None if x is None else float(np.abs(x).max()),
-                        path=path_factors(probe, row["position"]))
+                        input_max_abs=None if x is None else float(np.abs(x).max()))
         symbol = f"∂L/∂{row['parameter']}"
         ratio = row["gradient_rms"] / max(row["weight_rms"], np.finfo(float).tiny)
         if not row["finite"] or ratio > EXPLODING_RATIO:
-            evidence["gradient_to_weight"] = ratio
-            size = ("is not finite" if not row["finite"] else
-                    f"has RMS {row['gradient_rms']:.3g}, {ratio:.3g} × the RMS of the weights "
-                    f"({row['weight_rms']:.3g})")
-            cause = (f"∂L/∂W = δᵀ·x, and the inputs x of layer '{row['layer']}' have RMS "
-                     f"{evidence['input_rms']:.3g} (up to {evidence['input_max_abs']:.4g}"
-                     f"{': see unscaled_inputs' if evidence['input_max_abs'] > 10 else ''})"
-                     if x is not None else "")
-            message = (f"{symbol} {size} at layer '{row['layer']}'"
-                       f"{': ' + cause if cause else ''}. One step moves these weights by "
-                       "more than their size. Try: standardise the inputs, lower the learning "
-                       "rate, or clip gradients (max-norm 1).")
-            findings.append(Finding("exploding_gradients", "error" if not row["finite"]
-                                    else "warning", message, evidence))
+            findings.append(_exploding(row, evidence, ratio, chain))
             continue
         relative = row["gradient_rms"] / max(largest["gradient_rms"], np.finfo(float).tiny)
         absolute = row["gradient_rms"] < VANISHING_ABSOLUTE and probe.loss > CONVERGED_LOSS
@@ -96,20 +83,32 @@ def check_gradient_sizes(probe: Probe, model: Module) -> list[Finding]:
             continue
         evidence.update(relative_to_largest=relative, largest_parameter=largest["parameter"],
                         largest_gradient_rms=largest["gradient_rms"])
-        weakest = min(evidence["path"], key=lambda f: f["mean_derivative"], default=None)
-        evidence["weakest_factor"] = weakest
         because = ""
         if evidence["input_rms"] == 0:
             because = (f": ∂L/∂W = δᵀ·x and every input x of layer '{row['layer']}' is 0 on "
                        "the sample (see dead_relu)")
-        elif weakest is not None:
-            product = float(np.prod([f["mean_derivative"] for f in evidence["path"]]))
-            evidence["path_product"] = product
-            prime = {"Sigmoid": "σ′(z)", "Tanh": "tanh′(z)"}.get(weakest["kind"], "ReLU′(z)")
-            because = (f": the path back to it goes through {prime} at layer "
-                       f"'{weakest['layer']}', which averages {weakest['mean_derivative']:.2g} "
-                       f"(the mean factors along the path multiply to {product:.2g}; see "
-                       "saturated_activations / dead_relu)")
+        else:
+            factors = chain(row["parameter"])
+            evidence["chain"] = factors
+            layer = _layer_number(factors, row["layer"])
+            weakest = shrinking_factor(factors, layer)
+            evidence["weakest_factor"] = weakest
+            gains = path_gains(factors, layer)
+            evidence["path_gains"] = gains
+            if gains:
+                evidence["path_gain_product"] = float(np.prod([gain for _, gain in gains]))
+            if weakest is not None:
+                see = ("saturated_activations" if weakest["activation"] in ("sigmoid", "tanh")
+                       else "dead_relu")
+                if weakest["activation_gain"] < SINGLE_FACTOR_GAIN:
+                    because = (f": gn.explain traces the path back to it through "
+                               f"{describe_shrinking(weakest)} (see {see})")
+                else:
+                    because = (f": gn.explain traces the path back to it through "
+                               f"{describe_path(gains)}")
+                if x is not None and evidence["input_max_abs"] > 10:
+                    because += (f"; the inputs of layer '{row['layer']}' reach "
+                                f"{evidence['input_max_abs']:,.4g} (see unscaled_inputs)")
         compared = (f"{relative:.2g} × that of {largest['parameter']} "
                     f"({largest['gradient_rms']:.2g})" if largest["gradient_rms"] > 0
                     else "as every weight's gradient is")
@@ -119,6 +118,38 @@ def check_gradient_sizes(probe: Probe, model: Module) -> list[Finding]:
                    "layers, He/Glorot initialisation, or normalisation layers.")
         findings.append(Finding("vanishing_gradients", "warning", message, evidence))
     return findings
+
+
+def _layer_number(factors: list[dict[str, Any]], module: str) -> int:
+    """gn.explain's number (1 = first Linear) of the Linear layer named ``module``."""
+    return next((f["layer"] for f in factors if f["module"] == module), 1)
+
+
+def _exploding(row: dict[str, Any], evidence: dict[str, Any], ratio: float,
+               chain: ChainReader) -> Finding:
+    evidence["gradient_to_weight"] = ratio
+    size = ("is not finite" if not row["finite"] else
+            f"has RMS {row['gradient_rms']:.3g}, {ratio:.3g} × the RMS of the weights "
+            f"({row['weight_rms']:.3g})")
+    causes = []
+    if evidence["input_rms"] is not None:
+        causes.append(f"∂L/∂W = δᵀ·x, and the inputs x of layer '{row['layer']}' have RMS "
+                      f"{evidence['input_rms']:.3g} (up to {evidence['input_max_abs']:,.4g}"
+                      f"{': see unscaled_inputs' if evidence['input_max_abs'] > 10 else ''})")
+    if row["finite"]:
+        factors = chain(row["parameter"])
+        evidence["chain"] = factors
+        growing = growing_factor(factors, _layer_number(factors, row["layer"]))
+        evidence["strongest_factor"] = growing
+        if growing is not None and growing[1] > 1:
+            causes.append(f"on the way back gn.explain finds {growing[0]} growing the gradient "
+                          f"× {growing[1]:.3g}")
+    message = (f"∂L/∂{row['parameter']} {size} at layer '{row['layer']}'"
+               f"{': ' + '; '.join(causes) if causes else ''}. One step moves these weights "
+               "by more than their size. Try: standardise the inputs, lower the learning "
+               "rate, or clip gradients (max-norm 1).")
+    return Finding("exploding_gradients", "error" if not row["finite"] else "warning", message,
+                   evidence)
 
 
 def check_parameters_training(probe: Probe, model: Module, optimizer: Any) -> list[Finding]:

@@ -48,11 +48,14 @@ class TrialRun:
 
 
 def trial_run(model: Module, optimizer: Any, X: np.ndarray, target: np.ndarray,
-              loss_function: Callable[..., Any], steps: int, lr_factor: float = 1.0) -> TrialRun:
+              loss_function: Callable[..., Any], steps: int, lr_factor: float = 1.0,
+              prepare: Callable[[Module], None] | None = None) -> TrialRun:
     """``steps`` optimizer steps on copies of ``model`` and ``optimizer`` (lr × ``lr_factor``),
-    full batch on ``X``; stops early at a non-finite loss. Deterministic: dropout is off and
-    nothing is drawn at random."""
+    full batch on ``X``; stops early at a non-finite loss. ``prepare(model_copy)`` may change
+    the copy first. Deterministic: dropout is off and nothing is drawn at random."""
     model_copy, optimizer_copy = working_copy(model, optimizer)
+    if prepare is not None:
+        prepare(model_copy)
     for group in optimizer_copy.param_groups:
         group["lr"] = group["lr"] * lr_factor
     weights = {name: p for name, p in model_copy.named_parameters() if p.data.ndim >= 2}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from glassnet.diagnosis.chain_evidence import chain_factors, explain_parameter
 from glassnet.diagnosis.checks_activations import check_dead_relu, check_saturation
 from glassnet.diagnosis.checks_data import (
     check_constant_output,
@@ -88,7 +89,15 @@ def diagnose(
     findings += check_constant_output(probe, X_sample)
     findings += check_dead_relu(probe)
     findings += check_saturation(probe)
-    findings += check_gradient_sizes(probe, model_copy)
+    def chain(parameter: str) -> list[dict]:
+        try:
+            explanation = explain_parameter(model_copy, X_sample, target, resolved.function,
+                                            parameter)
+        except ValueError:  # a graph gn.explain cannot read as layers: sizes only
+            return []
+        return chain_factors(explanation, probe)
+
+    findings += check_gradient_sizes(probe, model_copy, chain)
     findings += check_parameters_training(probe, model, optimizer)
     # an optimizer that holds none of the model's parameters (parameters_not_training says so)
     # moves nothing: its learning rate cannot be judged

@@ -174,15 +174,16 @@ class Explanation:
 
     def format(
         self, digits: int = 4, max_terms: int = SHOWN_TERMS, steps: bool = False,
-        named: bool = False,
+        named: bool = True,
     ) -> str:
         """The chain rule as the tutorial writes it: one line per term, then their sum.
 
         ``steps=True`` adds, under each term, every factor that folds several ops written out
-        op by op (when its ops act on single numbers); with ``named=True`` each op's derivative
-        is written in the graph's names instead (∂y_pred/∂h1 = f′(w5·h1 + w6·h2 + b3) · w5),
-        its factors of 1 left out. A whole tensor gives the sizes per layer; one element of a
-        Linear + activation chain its chain layer by layer.
+        op by op (when its ops act on single numbers), each op's derivative written in the graph's
+        names (∂y_pred/∂h1 = f′(w5·h1 + w6·h2 + b3) · w5), its factors of 1 left out, where
+        every op has a name; ``named=False`` writes each op as the graph holds it
+        (∂y_pred/∂[add] · ∂[add]/∂[add] · …). A whole tensor gives the sizes per layer; one
+        element of a Linear + activation chain its chain layer by layer.
         """
         if self.value is None:
             return self._summary()
