@@ -147,6 +147,11 @@ def test_exploding_gradient_ratio_is_rms_of_gradient_over_rms_of_weight():
     model.zero_grad()
     assert finding.evidence["gradient_to_weight"] == pytest.approx(ratio, rel=1e-9)
     assert ratio > 100
+    # the factors on the path are gn.explain's, on the same sample
+    summary = gn.explain(F.cross_entropy(model(X), y), parameter)
+    assert [(f["layer"], f["activation_gain"], f["weight_gain"])
+            for f in finding.evidence["chain"]] == [
+        (record.number, record.activation_gain, record.weight_gain) for record in summary.layers]
 
 
 def test_the_loss_floor_is_what_cross_entropy_gives_perfect_probabilities():
