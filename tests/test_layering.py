@@ -35,7 +35,7 @@ CORE_LAYERS: dict[str, int] = {
 # Adapters sit at the edge: each may import the whole core, and no other adapter.
 ADAPTERS = {"tabular", "sklearn", "onnx", "plot", "tutorial"}
 # The outermost adapters: the command line may use every other adapter.
-ENTRY_POINTS = {"cli", "__main__"}
+ENTRY_POINTS = {"cli", "__main__", "playground"}
 
 
 

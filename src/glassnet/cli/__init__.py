@@ -23,7 +23,7 @@ from glassnet.errors import GlassnetError
 
 # Help lists the commands in this order; commands not named here follow alphabetically.
 COMMAND_ORDER = ("demo", "train", "evaluate", "diagnose", "importance", "predict", "info",
-                 "export")
+                 "export", "playground")
 
 
 def command_names() -> list[str]:
