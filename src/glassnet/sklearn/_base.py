@@ -13,9 +13,9 @@ every ``n_iter_no_change + 1`` epochs; with it, the score (accuracy or R²) on a
 undefined) must rise by more than ``tol``, and the weights of the best epoch are kept.
 Everything random (initial weights, dropout, shuffling) draws from a generator seeded by
 ``random_state``, kept with the estimator (so ``partial_fit`` and pickles continue its stream);
-glassnet's own generator is swapped out during training and put back after, which is why two
-estimators should not train at once in threads of one process (joblib's default process-based
-backend, as GridSearchCV(n_jobs=...) uses, is fine).
+glassnet's own generator is swapped out during training and put back after, so estimators in
+threads of one process train in turn (``_workers.training_turn``, which also caps BLAS threads
+in Dask workers); processes (joblib's default backend, Dask workers) train in parallel.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from glassnet import nn
 from glassnet import random as gn_random
 from glassnet.autograd import Tensor
 from glassnet.sklearn import _params
+from glassnet.sklearn._workers import training_turn
 from glassnet.training import Callback
 
 _SEED_LIMIT = np.iinfo(np.int32).max
@@ -290,9 +291,10 @@ class NeuralNetBase(BaseEstimator):
         validation = None
         if early_stopping:  # split first: a validation set too small is refused before training
             X, targets, weights, validation = self._hold_out(X, targets, y, seed, weights)
-        if first_call:
-            self._start(X.shape[1], n_outputs, early_stopping, seed)
-        self._train(X, targets, validation, incremental, weights)
+        with training_turn():  # one training at a time per process; BLAS capped in Dask
+            if first_call:
+                self._start(X.shape[1], n_outputs, early_stopping, seed)
+            self._train(X, targets, validation, incremental, weights)
         return self
 
     def _compute_dtype(self) -> Any:
