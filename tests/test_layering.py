@@ -33,7 +33,7 @@ CORE_LAYERS: dict[str, int] = {
     "glassnet": 8,  # the package's __init__: the public API, gathered
 }
 # Adapters sit at the edge: each may import the whole core, and no other adapter.
-ADAPTERS = {"tabular", "sklearn", "onnx", "plot", "tutorial"}
+ADAPTERS = {"tabular", "sklearn", "onnx", "plot", "tutorial", "distributed"}
 # The outermost adapters: the command line may use every other adapter.
 ENTRY_POINTS = {"cli", "__main__", "playground"}
 

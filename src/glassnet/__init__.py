@@ -42,7 +42,8 @@ from glassnet.training import evaluate, fit, predict
 
 # The adapters sit at the edge: the core never imports them, and ``gn.onnx`` (say) imports its
 # module on first use, so ``import glassnet`` does not load onnx, scikit-learn or matplotlib.
-ADAPTERS = {name: f"glassnet.{name}" for name in ("onnx", "plot", "sklearn", "tabular", "tutorial")}
+ADAPTERS = {name: f"glassnet.{name}"
+            for name in ("distributed", "onnx", "plot", "sklearn", "tabular", "tutorial")}
 
 
 def __getattr__(name: str) -> ModuleType:

@@ -35,6 +35,7 @@ from glassnet.training.inference import forward_in_batches, metrics_for, score
 from glassnet.training.losses import resolve_loss
 from glassnet.training.metrics import Metric, check_metric_targets, whole_epoch
 from glassnet.training.progress import Progress, check_verbose, make_progress
+from glassnet.training.sharding import GradientSharding, ShardedStep, check_shardable, sharding_from
 from glassnet.training.weights import weighted_mean
 
 _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
@@ -60,6 +61,7 @@ def fit(
     clip_grad_norm: float | None = None,
     sample_weight: Any = None,
     class_weight: Any = None,
+    gradient_sharding: GradientSharding | int | None = None,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` passes of minibatches; returns the History.
 
@@ -95,6 +97,10 @@ def fit(
     way ("val_loss", so EarlyStopping and ModelCheckpoint too): validation_split splits the
     weights with the rows. A loss given as a callable must take ``reduction="none"`` for them.
     Metrics are unweighted.
+
+    ``gradient_sharding`` (S, a ``training.sharding.GradientSharding``, or under ``mpiexec``
+    ``glassnet.distributed.MPISharding``): each batch's gradient is the sum of its S shards'
+    in shard order, the same bits however many processes computed them (training/sharding.py).
 
     Every argument is checked before anything changes, and so is the optimizer: it must hold
     every parameter of the model that requires a gradient (freeze the ones to keep fixed).
@@ -141,12 +147,19 @@ def fit(
     callback_list, backup = check_callbacks(callbacks)
     clip = gradient_clipper(model, clip_grad_norm)
     check_optimizer_holds_the_model(model, optimizer)
+    sharding = sharding_from(gradient_sharding)
 
     data = prepare_fit_data(model, X, y, resolved, validation_data=validation_data,
                             validation_split=validation_split, sample_weight=sample_weight,
                             class_weight=class_weight)
     check_metric_targets(metric_list, data.kind)
     X, y, X_val, y_val = data.X, data.y, data.X_val, data.y_val
+    sharded = None
+    if sharding is not None:
+        parameters = check_shardable(model, resolved, sharding, batch_size, len(X))
+        sharded = ShardedStep(sharding, model, resolved, parameters, bool(metric_list))
+        callback_list, backup = sharding.callbacks_for_this_process(callback_list, backup)
+        verbose = verbose if sharding.is_root else 0
 
     steps = -(-len(X) // batch_size)
     history = History()
@@ -160,7 +173,7 @@ def fit(
     hooks = {hook: [c for c in everyone if overrides(c, hook)] for hook in _HOOKS}
     progress = make_progress(verbose, epochs, steps)
     run = _EpochRunner(model, optimizer, resolved.function, metric_list, clip, hooks, progress,
-                       context, batch_size, shuffle, data.per_row)
+                       context, batch_size, shuffle, data.per_row, sharded)
     modes = snapshot_modes(model)
     model.train()
     logs: dict[str, float] = {}
@@ -172,6 +185,10 @@ def fit(
         initial_epoch = 0 if backup is None else backup.restore(callback_list, history)
         if initial_epoch > 0:
             logs = {key: values[-1] for key, values in history.history.items()}
+        if sharding is not None:  # every process the same model, data, settings and epoch
+            sharding.check_same_run(model, [X, y, data.weights], {
+                "epochs": epochs, "batch_size": batch_size, "shuffle": shuffle,
+                "shards": sharding.shards, "initial_epoch": initial_epoch})
         for epoch in range(initial_epoch, epochs):
             if context.stop_training:  # a resumed run that had already been stopped
                 break
@@ -223,6 +240,7 @@ class _EpochRunner:
         batch_size: int,
         shuffle: bool,
         per_row: Callable[..., Any] | None = None,
+        sharded: ShardedStep | None = None,
     ) -> None:
         self.model, self.optimizer, self.loss_function = model, optimizer, loss_function
         self.names = [name for name, _ in metrics]  # the logs' order
@@ -232,6 +250,7 @@ class _EpochRunner:
         self.clip, self.hooks, self.progress = clip, hooks, progress
         self.context, self.batch_size, self.shuffle = context, batch_size, shuffle
         self.per_row = per_row  # one loss per row, for weighted batches
+        self.sharded = sharded  # None: the whole batch at once
         self.last_finite: tuple[float, int, int] | None = None  # (loss, epoch, batch)
 
     def __call__(
@@ -252,6 +271,7 @@ class _EpochRunner:
         targets_seen: list[np.ndarray] = []
         metric_totals = [0.0] * len(metrics)
         loss_value, batch = math.nan, -1
+        sharded, batch_weights = self.sharded, None
         for batch, start in enumerate(range(0, len(X), batch_size)):
             if order is None:
                 x_batch, y_batch = X[start : start + batch_size], y[start : start + batch_size]
@@ -261,20 +281,27 @@ class _EpochRunner:
             for callback in begin_hooks:
                 callback.on_batch_begin(batch, {"size": len(x_batch)})
             zero_grad()
-            # as they are: validation gave them the model's dtype (Tensor() would make them float32)
-            output = model(detached(x_batch))
-            if weights is None:
-                loss_tensor = loss_function(output, detached(y_batch))
-            else:
+            if weights is not None:
                 batch_weights = (weights[start : start + batch_size] if order is None
                                  else weights.take(index))
                 batch_weight = float(np.add.reduce(batch_weights))
-                loss_tensor = self._weighted_loss(output, y_batch, batch_weights, batch_weight)
-            loss_value = float(loss_tensor.data)
+            if sharded is None:
+                # as they are: validation gave them the model's dtype (Tensor() would make float32)
+                output = model(detached(x_batch))
+                if weights is None:
+                    loss_tensor = loss_function(output, detached(y_batch))
+                else:
+                    loss_tensor = self._weighted_loss(output, y_batch, batch_weights, batch_weight)
+                loss_value = float(loss_tensor.data)
+            else:  # the gradients are computed, so the loss is known, before the check
+                outputs, loss_value = sharded(x_batch, y_batch, batch_weights,
+                                              f"epoch {epoch + 1}, batch {batch + 1}")
+                output = None if outputs is None else detached(outputs)
             if not math.isfinite(loss_value):
                 raise self._diverged(X, epoch, batch, loss_value)
             self.last_finite = (loss_value, epoch, batch)
-            loss_tensor.backward()
+            if sharded is None:
+                loss_tensor.backward()
             if clip is not None:
                 clip()
             step()
