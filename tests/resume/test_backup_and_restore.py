@@ -95,7 +95,8 @@ def test_the_backup_holds_everything_the_next_epoch_depends_on(tmp_path):
     assert "1.running_mean" in saved["model_state"]  # buffers as well as parameters
     adam_state = saved["optimizer_state"]["state"][0]
     assert set(adam_state) >= {"step", "exp_avg", "exp_avg_sq"} and adam_state["step"] == 10
-    assert training["params"] == {"samples": 72, "batch_size": 16, "epochs": 6}
+    assert training["params"] == {"samples": 72, "batch_size": 16, "epochs": 6,
+                                  "shards": None}
 
 
 def test_the_backups_random_state_wins_over_the_callers_seed(tmp_path):
@@ -249,3 +250,18 @@ def test_a_completed_run_leaves_no_files_and_keeps_foreign_ones(tmp_path):
         warnings.simplefilter("error")
         train(folder, epochs=2)
     assert os.listdir(folder) == ["notes.txt"]
+
+
+def test_resuming_with_another_shard_count_warns(tmp_path):
+    def run(shards, extra=()):
+        gn.manual_seed(0)
+        model = gn.nn.Sequential(gn.nn.Linear(5, 4), gn.nn.ReLU(), gn.nn.Linear(4, 3))
+        X, y = data()
+        gn.fit(model, X, y, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.1),
+               epochs=3, batch_size=16, verbose=0, gradient_sharding=shards,
+               callbacks=[*extra, callbacks.BackupAndRestore(tmp_path / "backup")])
+
+    with pytest.raises(Interrupted):
+        run(2, extra=(InterruptAt(1, 0),))
+    with pytest.warns(RuntimeWarning, match="shards 2 -> 4"):
+        run(4)

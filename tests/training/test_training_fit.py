@@ -32,7 +32,7 @@ def test_history_has_one_entry_per_epoch_for_loss_metrics_and_val_twins():
     assert all(len(values) == 4 for values in history.history.values())
     assert history.epoch == [0, 1, 2, 3]
     assert history.params == {"epochs": 4, "steps": 3, "batch_size": 32, "samples": 90,
-                              "verbose": 0}
+                              "verbose": 0, "shards": None}
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 

@@ -180,7 +180,7 @@ class BackupAndRestore(Callback):
         current = self.context.params
         changed = [
             f"{name} {saved[name]} -> {current[name]}"
-            for name in ("samples", "batch_size")
+            for name in ("samples", "batch_size", "shards")
             if name in saved and name in current and saved[name] != current[name]
         ]
         if changed:
@@ -212,7 +212,8 @@ class BackupAndRestore(Callback):
                 "history_epochs": history.epoch,
                 "callbacks": {key: state for key, state in states.items() if state is not None},
                 "rng_state": get_rng_state(),
-                "params": {name: params[name] for name in ("samples", "batch_size", "epochs")
+                "params": {name: params[name] for name in ("samples", "batch_size", "epochs",
+                                                            "shards")
                            if name in params},
             },
         )

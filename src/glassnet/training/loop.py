@@ -164,7 +164,8 @@ def fit(
     steps = -(-len(X) // batch_size)
     history = History()
     history.params = {"epochs": epochs, "steps": steps, "batch_size": batch_size,
-                      "samples": len(X), "verbose": verbose}
+                      "samples": len(X), "verbose": verbose,
+                      "shards": None if sharding is None else sharding.shards}
     context = TrainingContext(model, optimizer, epochs, history.params)
     # The backup goes last, so that it records every other callback's end-of-epoch state.
     everyone = [*callback_list, history, *([backup] if backup else [])]
