@@ -173,7 +173,7 @@ def test_weight_explanation_is_gn_explain_and_the_sgd_step_applies_it(page: Any,
     state = page_state(page)
     assert state["batch_size"] == sum(point["split"] == "train" for point in state["points"])
 
-    weight = page.locator("[data-weight='3.1.0']")  # hidden unit 1.. of layer 2 -> the output
+    weight = page.locator("[data-weight='2.1.0']")  # 3rd Linear: unit 1 -> output
     weight.click()
     explanation = page.get_by_test_id("explanation")
     page.wait_for_selector("[data-testid=explanation][data-gradient]")
@@ -229,7 +229,7 @@ def test_chinese_labels_then_english_again(page: Any) -> None:
     assert page.get_by_role("button", name="Train").count() == 0
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert "训练损失" in page.inner_text("body")
-    page.locator("[data-weight='1.0.0']").click()
+    page.locator("[data-weight='0.0.0']").click()
     page.wait_for_selector("[data-testid=explanation][data-gradient]")
     assert "链式法则" in page.get_by_test_id("explanation").inner_text()
     screenshot(page, "chinese")
@@ -257,7 +257,7 @@ def test_people_are_named_and_alices_walkthrough_shows_the_demos_gradient(page: 
     text = explanation.inner_text()
     assert "∂L/∂w1 = ∂L/∂y_pred · ∂y_pred/∂h1 · ∂h1/∂w1 = (-1.451) · (-0.1067) · (-0.3587) = " \
            "-0.05552" in text
-    assert page.locator("[data-weight='1.0.0'].highlight").count() == 1  # w1 on the picture
+    assert page.locator("[data-weight='0.0.0'].highlight").count() == 1  # w1 on the picture
     assert steps >= 5  # forward through three neurons and the loss came first
     screenshot(page, "people_walkthrough")
 

@@ -1,7 +1,9 @@
 """ONNX export: ``gn.onnx.export(model, "model.onnx")`` writes a model onnxruntime can run.
 
-Works for a ``Sequential`` of glassnet layers (Linear, the activations, Softmax / LogSoftmax,
-Dropout, BatchNorm1d, LayerNorm, Flatten, Identity; nested Sequentials too), for the fitted
+Works for a ``Sequential`` of glassnet layers (every layer registered with an export: Linear,
+the activations, Softmax / LogSoftmax, Dropout(2d), BatchNorm1d/2d, LayerNorm, Flatten, Identity,
+Conv1d/2d, the pooling layers, Embedding, RNN / GRU / LSTM with LastTimeStep; nested
+Sequentials too), for the fitted
 estimators of ``glassnet.sklearn``, for a scikit-learn ``Pipeline`` of scalers ending in one,
 and for any object that describes itself by an ``onnx_parts()`` method, such as a
 ``glassnet.tabular.TabularModel`` (what ``glassnet train`` saves), whose feature
@@ -16,7 +18,9 @@ ReLU → Relu, LeakyReLU → LeakyRelu(alpha), Sigmoid, Tanh, Softplus, Softmax 
 GELU → Gelu (opset >= 20) or its formula x·½(1 + erf(x/√2)) (tanh form: ½x(1 + tanh(√(2/π)(x +
 0.044715x³)))), Dropout and Identity → Identity, Flatten → Flatten or Reshape, BatchNorm1d →
 BatchNormalization with the running statistics (or the batch's own statistics, spelled out
-with ReduceMean, when it tracks none), LayerNorm → LayerNormalization (opset 17). Statistics
+with ReduceMean, when it tracks none), LayerNorm → LayerNormalization (opset 17), Conv1d/2d →
+Conv, MaxPool / AvgPool → MaxPool / AveragePool, Embedding → Gather, RNN / GRU / LSTM → their
+ONNX ops (gates reordered). Statistics
 are computed in float64 between two Casts, as glassnet computes them, so inputs up to float32's
 largest still normalise without overflow.
 

@@ -18,9 +18,11 @@ def sample_shape(model: nn.Module, n_features: Any) -> Shape:
     if n_features is None:
         if inferred is None:
             raise ShapeError(
-                f"cannot tell how many input features this {type(model).__name__} takes (no "
-                "Linear, BatchNorm1d or LayerNorm before any Flatten); pass n_features=, e.g. "
-                "n_features=4, or a tuple for one sample's shape such as (3, 8, 8)."
+                f"cannot tell the shape of one input sample of this {type(model).__name__} (its "
+                "first layer does not fix it, as Linear, BatchNorm1d or LayerNorm do; a "
+                "convolution, a pooling layer, an Embedding or a recurrent layer does not fix "
+                "the length); pass n_features=, e.g. n_features=4, or one sample's shape as a "
+                "tuple: (1, 40) for Conv1d on 40 steps, (1, 28, 28) for Conv2d on 28×28 images."
             )
         return inferred
     shape = (n_features,) if isinstance(n_features, (int, float)) else tuple(n_features)

@@ -36,12 +36,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data: str | None = None,
 
     server = make_server(host, port, data, target)
     url = f"http://{host}:{server.server_address[1]}/"
-    print(f"Playground at {url}", flush=True)
-    if open_browser:
-        import webbrowser
+    try:  # from the printed line on, Ctrl-C is how it is stopped: a clean exit
+        print(f"Playground at {url}", flush=True)
+        if open_browser:
+            import webbrowser
 
-        webbrowser.open(url)
-    try:
+            webbrowser.open(url)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how it is stopped

@@ -1,7 +1,8 @@
 // The network as SVG: each neuron a small heatmap of its output over the plotted plane
 // (data-neuron="L.j", L = 0 for the inputs), each weight a curve whose width is |w| and whose
-// colour is its sign (data-weight="L.i.j": from unit i of layer L − 1 to unit j of layer L,
-// L ≥ 1; STATE.weights[L − 1][i][j] holds it).
+// colour is its sign (data-weight="L.i.j": weight layer L counted from 0, from unit i of the
+// neuron layer L to unit j of neuron layer L + 1; STATE.weights[L][i][j] holds it). Inside the
+// page, as on the server, a weight is named by the neuron layer it feeds: "weight:L+1.i.j".
 
 import { NEGATIVE, POSITIVE, css, gridImage, largestMagnitude, signedColour, svgElement } from "./colors.js";
 
@@ -77,7 +78,7 @@ export class NetworkView {
         for (let j = 0; j < sizes[layer + 1]; j += 1) {
           const d = curve(unitCentre(this.layout, layer, i), unitCentre(this.layout, layer + 1, j));
           const key = `${layer + 1}.${i}.${j}`;
-          const group = svgElement("g", { class: "weight", "data-weight": key, tabindex: "0", role: "button" });
+          const group = svgElement("g", { class: "weight", "data-weight": `${layer}.${i}.${j}`, tabindex: "0", role: "button" });
           const hit = svgElement("path", { d, class: "weight-hit" });
           const line = svgElement("path", { d, class: "weight-line" });
           const tooltip = svgElement("title");
