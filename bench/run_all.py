@@ -1,5 +1,7 @@
 """Every benchmark, as `make bench` runs it: machine, MLP speed twice, memory, tiny network,
-reading CSV files, the CLI's scores on scikit-learn's tables, gn.diagnose's recall.
+reading CSV files, the CLI's scores on scikit-learn's tables, gn.diagnose's recall, the CNNs and
+the GRU against PyTorch, and (where Dask and MPI are installed) a grid search on a Dask cluster
+and data-parallel training on two processes.
 
 mlp.py runs once with the environment as it is and once under
 `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`, which changes only that subprocess.
@@ -9,6 +11,7 @@ mlp.py runs once with the environment as it is and once under
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -137,6 +140,15 @@ def main() -> None:
                    out / "tabular_quality.json")
         run_script("diagnose_recall.py", ["diagnose_recall.py", *quick],
                    out / "diagnose_recall.json")
+        run_script("cnn.py", ["cnn.py", *quick], out / "cnn.json")
+        run_script("recurrent.py", ["recurrent.py", *quick], out / "recurrent.json")
+        for script, module, extra in (("distributed_search.py", "distributed", "dask"),
+                                      ("data_parallel.py", "mpi4py", "distributed")):
+            if importlib.util.find_spec(module) is None:
+                print(f"\n=== {script}: skipped, {module} is missing "
+                      f"(pip install -e '.[{extra}]')")
+                continue
+            run_script(script, [script, *quick], out / script.replace(".py", ".json"))
     summary(mlp_runs, tiny, memory)
 
 

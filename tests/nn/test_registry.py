@@ -12,8 +12,11 @@ from glassnet.io import architecture
 from glassnet.nn import registry
 from glassnet.nn.registry import COUNT, SETTING_KINDS, Setting, number
 
-BUILT_IN = ["BatchNorm1d", "Dropout", "Flatten", "GELU", "Identity", "LayerNorm", "LeakyReLU",
-            "Linear", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softplus", "Tanh"]
+BUILT_IN = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
+            "BatchNorm2d", "Conv1d", "Conv2d", "Dropout", "Dropout2d", "Embedding", "Flatten",
+            "GELU", "GRU", "Identity", "LSTM", "LastTimeStep", "LayerNorm", "LeakyReLU", "Linear",
+            "LogSoftmax", "MaxPool1d", "MaxPool2d", "RNN", "ReLU", "Sigmoid", "Softmax",
+            "Softplus", "Tanh"]
 
 
 class Gain(nn.Module):

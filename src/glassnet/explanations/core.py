@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.autograd import Function, Tensor
+from glassnet.explanations.convolution_chain import convolution_chain
 from glassnet.explanations.element_chain import element_chain
 from glassnet.explanations.graph import (
     Subgraph,
@@ -19,6 +20,7 @@ from glassnet.explanations.layer_records import Magnitude
 from glassnet.explanations.layers import layer_records, strongest_factor
 from glassnet.explanations.paths import Labeller, TooManyTerms, walk
 from glassnet.explanations.records import Explanation, Term
+from glassnet.explanations.recurrent_chain import recurrent_chain
 
 MAX_TERMS = 64
 
@@ -33,11 +35,12 @@ def explain(
     graph that requires grad, and ``index`` picks one of its elements when it has more than one.
 
     Without ``index`` on a wrt of several elements, the explanation is a summary of the whole
-    gradient: its size, and for each Linear layer on the path (``F.linear``, ``nn.Linear``) the
+    gradient: its size, and for each Linear or convolution layer on the path the
     gradient's size before and after the activation, the activation's derivative on the batch,
     the weight's scale and how much each factor scales the gradient (``Explanation.layers``).
     With ``index`` on a weight or bias of a Linear + activation chain, ``Explanation.links``
-    writes the chain rule layer by layer with the largest terms of each sum.
+    writes the chain rule layer by layer with the largest terms of each sum; on a weight or
+    bias of a convolution (``F.conv1d``, ``nn.Conv2d``, …), its sum over the output positions.
 
     Returns an Explanation whose ``value`` is the gradient autograd would compute, and whose
     ``terms`` split it into one term per path from wrt to the output (each a product of local
@@ -82,7 +85,10 @@ def explain(
             grouping = "use"
     links = ()
     if wrt.size != 1 and count == 1:  # one path: each layer's sum is the whole gradient
-        links = element_chain(subgraph, node_grads, value, element, labels.wrt_label)
+        links = (element_chain(subgraph, node_grads, value, element, labels.wrt_label)
+                 or convolution_chain(subgraph, node_grads, value, element, labels.wrt_label))
+    if not links and wrt.size != 1:  # a recurrent weight: its sum over the time steps
+        links = recurrent_chain(subgraph, node_grads, value, element, labels.wrt_label)
     return Explanation(
         output_label=labels.output_label,
         wrt_label=labels.wrt_label,

@@ -32,7 +32,7 @@ from glassnet.explanations.layers import (
 from glassnet.explanations.records import format_number
 
 
-def _largest_terms(
+def largest_terms(
     left: np.ndarray, right: np.ndarray
 ) -> tuple[tuple[SumTerm, ...], float | None]:
     """The LARGEST_TERMS terms left·right by |value| (ties: lowest position first), and their
@@ -81,11 +81,11 @@ def element_chain(
     if slot == 1:
         column = index[1]
         x_name = input_name(linear.inputs[0], number)
-        largest, share = _largest_terms(grad_z[:, unit], linear.x[:, column])
+        largest, share = largest_terms(grad_z[:, unit], linear.x[:, column])
         formula = (f"Σ over {samples} samples n of ∂L/∂{z_name}[n, {unit}] · "
                    f"{x_name}[n, {column}]")
     else:
-        largest, share = _largest_terms(grad_z[:, unit], np.ones(samples, grad_z.dtype))
+        largest, share = largest_terms(grad_z[:, unit], np.ones(samples, grad_z.dtype))
         formula = f"Σ over {samples} samples n of ∂L/∂{z_name}[n, {unit}]"
     links = [ChainLink(f"∂L/∂{wrt_label}", value, number, "sum", formula, samples, "samples",
                        largest, share)]
@@ -112,7 +112,7 @@ def element_chain(
         next_z = tensor_name(output_tensor(linear, next_user, subgraph), f"z{number}")
         weight_name = tensor_name(linear.inputs[1], f"W{number}")
         units = linear.weight.shape[0]
-        largest, share = _largest_terms(node_grads[linear][sample, :], linear.weight[:, unit])
+        largest, share = largest_terms(node_grads[linear][sample, :], linear.weight[:, unit])
         formula = (f"Σ over {units} units m of ∂L/∂{next_z}[{sample}, m] · "
                    f"{weight_name}[m, {unit}]")
         links.append(ChainLink(f"∂L/∂{made_name}[{sample}, {unit}]", here, number, "sum",

@@ -108,8 +108,10 @@ class LayerRecord:
     gradient's size, ``weight_gain`` = RMS(∂L/∂x) / RMS(∂L/∂z) what the weight does (None when
     the path does not go below this layer, or a size is 0). ``weight_gradient`` is this layer's
     ∂L/∂zᵀ @ x (for a weight used by several layers, this use's part of its gradient).
-    ``number`` counts Linear layers from the network's input (1 = the first); ``above`` is what
-    consumes the layer's output ("layer k", an op's label, or "the output").
+    ``number`` counts layers from the network's input (1 = the first); ``above`` is what
+    consumes the layer's output ("layer k", an op's label, or "the output"). ``kind`` is the
+    layer's op, "linear" or a convolution ("conv1d", "conv2d": z = W ⊛ x + b, the same factors
+    with ∂L/∂W summed over the output positions too, and its units the output channels).
     """
 
     number: int
@@ -127,6 +129,7 @@ class LayerRecord:
     weight_gradient: Magnitude
     input_gradient: Magnitude | None
     weight_gain: float | None
+    kind: str = "linear"
 
     def gains(self) -> list[tuple[str, float]]:
         """(what, gain) for each factor with a gain, output side first."""
@@ -139,7 +142,8 @@ class LayerRecord:
 
     def format(self) -> list[str]:
         shape = format_shape(self.weight.shape)
-        kind = f"linear {shape}" + (f" + {self.activation.activation}" if self.activation else "")
+        kind = f"{self.kind} {shape}" + (
+            f" + {self.activation.activation}" if self.activation else "")
         gradient = self.output_gradient.format()
         lines = [
             f"  layer {self.number} ({kind}): ∂L/∂{self.output_name} {gradient}"
@@ -157,7 +161,8 @@ class LayerRecord:
             f"∂L/∂{self.weight_name} {self.weight_gradient.format()}"
         )
         if self.input_gradient is not None:
-            product = f"∂L/∂{self.pre_activation_name} @ {self.weight_name}"
+            operation = "@" if self.kind == "linear" else "⊛ᵀ"
+            product = f"∂L/∂{self.pre_activation_name} {operation} {self.weight_name}"
             lines.append(
                 f"    → ∂L/∂{self.input_name} = {product}: "
                 f"{self.input_gradient.format()}{_gain(self.weight_gain)}"
@@ -172,9 +177,10 @@ def _gain(gain: float | None) -> str:
 @dataclass(frozen=True)
 class SumTerm:
     """One term of a sum in the chain rule: ``value`` = ``left`` · ``right`` at ``position``
-    (a sample or a unit, by what the sum runs over)."""
+    (a sample or a unit, by what the sum runs over; for a convolution's weight, an output
+    position (n, l) or (n, h, w))."""
 
-    position: int
+    position: int | tuple[int, ...]
     left: float
     right: float
     value: float
@@ -184,8 +190,9 @@ class SumTerm:
 class ChainLink:
     """One step of the chain rule for one element, ``quantity`` = ``formula`` = ``value``.
 
-    ``kind`` is "sum" (a Linear layer sums over ``count`` samples or units; ``largest`` holds
-    its biggest terms by |value| and ``share`` their part of Σ|term|), "activation"
+    ``kind`` is "sum" (a Linear layer sums over ``count`` samples or units, a convolution's
+    weight over ``count`` output positions, ``over`` says which; ``largest`` holds its biggest
+    terms by |value| and ``share`` their part of Σ|term|), "activation"
     (∂L/∂z = f′(z) · ∂L/∂a, with ``slope`` = f′(z)) or "top" (the gradient the ops above the
     last layer deliver, read from the graph).
     """
@@ -212,12 +219,22 @@ class ChainLink:
             return [head]
         if not self.largest:
             return [head, f"    every one of the {self.count} terms is 0"]
-        letter = "n" if self.over == "samples" else "m"
         terms = "; ".join(
-            f"{letter}={term.position}: {format_number(term.left)} · {format_number(term.right)}"
-            f" = {format_number(term.value)}"
+            f"{_at(self.over, term.position)}: {format_number(term.left)} · "
+            f"{format_number(term.right)} = {format_number(term.value)}"
             for term in self.largest
         )
         share = round(100 * self.share)
         which = ", ".join(str(term.position) for term in self.largest)
         return [head, f"    {self.over} {which} give {share} % of Σ|term|: {terms}"]
+
+
+POSITION_NAMES = {2: "(n, l)", 3: "(n, h, w)"}  # a convolution's output positions, by rank
+
+
+def _at(over: str, position: int | tuple[int, ...]) -> str:
+    """Where a term sits: n=4 (a sample), m=2 (a unit), (n, l)=(4, 7) (an output position)."""
+    if isinstance(position, tuple):
+        names = POSITION_NAMES.get(len(position), "position")
+        return f"{names}=({', '.join(map(str, position))})"
+    return f"{'n' if over == 'samples' else 'm'}={position}"

@@ -1,10 +1,11 @@
-"""Find the Linear layers (and their activations) between ``wrt`` and the output, and measure how
-the gradient flows through each: the records of a whole-tensor explanation.
+"""Find the Linear and convolution layers (and their activations) between ``wrt`` and the output,
+and measure how the gradient flows through each: the records of a whole-tensor explanation.
 
 A Linear layer is a node labelled "linear" (``F.linear``, ``nn.Linear``), which keeps its input
-``x`` and ``weight`` for backward; its activation is the element-wise op (ReLU, sigmoid, tanh, …)
-that alone consumes its output. Every gradient used here is the total one from a single backward
-sweep (``graph.full_gradients``), so the numbers hold for any graph, not only a chain.
+``x`` and ``weight`` for backward; a convolution one labelled "conv1d" or "conv2d", whose units
+are its output channels (axis 1). A layer's activation is the element-wise op (ReLU, sigmoid,
+tanh, …) that alone consumes its output. Every gradient used here is the total one from a single
+backward sweep (``graph.full_gradients``), so the numbers hold for any graph, not only a chain.
 """
 
 from __future__ import annotations
@@ -28,8 +29,33 @@ ACTIVATION_SYMBOLS = {
 }
 
 
+CONVOLUTION_LABELS = ("conv1d", "conv2d")
+
+
 def is_linear(node: Function) -> bool:
     return node.label == "linear" and len(node.inputs) >= 2
+
+
+def is_convolution(node: Function) -> bool:
+    return node.label in CONVOLUTION_LABELS and len(node.inputs) >= 2
+
+
+def is_layer(node: Function) -> bool:
+    """A Linear or convolution node: a layer of the whole-tensor summary."""
+    return is_linear(node) or is_convolution(node)
+
+
+def units_last(node: Function, array: np.ndarray) -> np.ndarray:
+    """A layer's output-shaped array with its units on the last axis: a convolution's channels
+    (N, C, *out) -> (N, *out, C); a Linear layer's array as it is."""
+    return np.moveaxis(array, 1, -1) if is_convolution(node) else array
+
+
+def weight_gradient(node: Function, pre_gradient: np.ndarray) -> np.ndarray:
+    """This use's ∂L/∂W from ∂L/∂z, as the layer's backward computes it."""
+    if is_convolution(node):
+        return node.weight_gradient(node.grad_rows(pre_gradient))
+    return rows(pre_gradient).T @ rows(node.x)
 
 
 def is_activation(node: Function) -> bool:
@@ -70,22 +96,22 @@ def consumers(subgraph: Subgraph) -> dict[Function, list[Function]]:
 
 
 def layer_number(linear: Function) -> int:
-    """1 + the Linear layers below this one, following each op's first input down the graph."""
+    """1 + the layers below this one, following each op's first input down the graph."""
     count = 1
     tensor = linear.inputs[0]
     while tensor._ctx is not None:
         node = tensor._ctx
-        count += is_linear(node)
+        count += is_layer(node)
         tensor = node.inputs[0]
     return count
 
 
 def find_layers(subgraph: Subgraph) -> list[LayerNodes]:
-    """The Linear layers between wrt and the output, output side first."""
+    """The Linear and convolution layers between wrt and the output, output side first."""
     used_by = consumers(subgraph)
     layers = []
     for node in sorted(subgraph.edges, key=subgraph.position.__getitem__):
-        if not is_linear(node):
+        if not is_layer(node):
             continue
         users = used_by.get(node, [])
         activation = users[0] if len(users) == 1 and is_activation(users[0]) else None
@@ -134,13 +160,13 @@ def input_name(x: Tensor, number: int) -> str:
 def _above(node: Function | None, number: int) -> str:
     if node is None:
         return "the output"
-    return f"layer {number + 1}" if is_linear(node) else node.label
+    return f"layer {number + 1}" if is_layer(node) else node.label
 
 
 def layer_records(
     subgraph: Subgraph, node_grads: dict[Function, np.ndarray], wrt_gradient: np.ndarray
 ) -> list[LayerRecord]:
-    """One LayerRecord per Linear layer on the path, output side first."""
+    """One LayerRecord per Linear or convolution layer on the path, output side first."""
     wrt = subgraph.wrt
     uses_of_wrt = sum(
         edge.tensor is wrt for node in subgraph.edges for edge in subgraph.relevant_edges(node)
@@ -155,11 +181,11 @@ def layer_records(
         slopes = None
         if activation is not None:
             slopes = Slopes.of(activation.label, ACTIVATION_SYMBOLS[activation.label],
-                               slope_of(activation, output_gradient))
+                               units_last(linear, slope_of(activation, output_gradient)))
         if weight is wrt and uses_of_wrt == 1:
-            weight_gradient = wrt_gradient
-        else:  # this use's part, as LinearOp.backward computes it (the path may not pass here)
-            weight_gradient = rows(pre_gradient).T @ rows(linear.x)
+            use_gradient = wrt_gradient
+        else:  # this use's part, as the layer's backward computes it (the path may not pass here)
+            use_gradient = weight_gradient(linear, pre_gradient)
         below = tensor_gradient(x, subgraph, node_grads, wrt_gradient)
         input_size = Magnitude.of(below) if below is not None else None
         records.append(LayerRecord(
@@ -174,15 +200,16 @@ def layer_records(
             ),
             input_name=input_name(x, number),
             above=_above(layer.above, number),
-            weight=Magnitude.of(linear.weight),
-            input=Magnitude.of(linear.x),
+            weight=Magnitude.of(weight.data),
+            input=Magnitude.of(x.data),
             output_gradient=output_size,
             activation=slopes,
             pre_activation_gradient=pre_size,
             activation_gain=_ratio(pre_size, output_size) if activation is not None else None,
-            weight_gradient=Magnitude.of(weight_gradient),
+            weight_gradient=Magnitude.of(use_gradient),
             input_gradient=input_size,
             weight_gain=_ratio(input_size, pre_size) if input_size is not None else None,
+            kind=linear.label,
         ))
     return records
 

@@ -100,9 +100,50 @@ def _shape(setting: Setting, value: Any, where: str) -> list[int]:
                            f"got {value!r:.60}.")
 
 
+def _integer_or_list(setting: Setting, value: Any) -> int | tuple[int, ...] | None:
+    """``value`` as an int or a tuple of ``setting.length`` ints within bounds, else None."""
+    low, high = max(setting.low, -MAX_FEATURES), min(setting.high, MAX_FEATURES)
+
+    def fits(item: Any) -> bool:
+        return isinstance(item, int) and not isinstance(item, bool) and low <= item <= high
+
+    if fits(value):
+        return value
+    if isinstance(value, list) and len(value) == setting.length and all(map(fits, value)):
+        return tuple(value)
+    return None
+
+
+def _integers_wanted(setting: Setting) -> str:
+    low, high = int(max(setting.low, -MAX_FEATURES)), int(min(setting.high, MAX_FEATURES))
+    return f"an integer from {low} to {high}, or a list of {setting.length} such integers"
+
+
+def _integers(setting: Setting, value: Any, where: str) -> int | tuple[int, ...] | None:
+    if value is None and setting.optional:
+        return None
+    checked = _integer_or_list(setting, value)
+    if checked is None:
+        nothing = ", or null" if setting.optional else ""
+        raise ModelFormatError(f"{where} must be {_integers_wanted(setting)}{nothing}; got "
+                               f"{value!r:.60}.")
+    return checked
+
+
+def _padding(setting: Setting, value: Any, where: str) -> int | tuple[int, ...] | str:
+    if isinstance(value, str) and value in setting.options:
+        return value
+    checked = _integer_or_list(setting, value)
+    if checked is None:
+        words = " or ".join(f'"{option}"' for option in setting.options)
+        raise ModelFormatError(f"{where} must be {_integers_wanted(setting)}, or {words}; got "
+                               f"{value!r:.60}.")
+    return checked
+
+
 CHECKS: dict[str, Callable[[Setting, Any, str], Any]] = {
     "count": _count, "integer": _integer, "axis": _axis, "flag": _flag, "number": _number,
-    "choice": _choice, "shape": _shape,
+    "choice": _choice, "shape": _shape, "integers": _integers, "padding": _padding,
 }
 
 

@@ -1,4 +1,9 @@
-"""``Dropout``: inverted dropout in training, the identity in eval mode.  Any shape."""
+"""``Dropout`` and ``Dropout2d``: inverted dropout in training, the identity in eval mode.
+
+``Dropout`` zeros single elements (any shape); ``Dropout2d`` zeros whole channels of
+(N, C, H, W) or (N, C, L) inputs, whose neighbouring values are too alike for element-wise
+dropout to regularise them.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,11 @@ from typing import Any
 import numpy as np
 
 from glassnet import functional as F
-from glassnet.autograd import Tensor, detached
+from glassnet.autograd import Tensor, converted, default_float, detached, from_numpy, input_tensor
+from glassnet.errors import ShapeError
 from glassnet.nn.module import Module
 from glassnet.nn.registry import elementwise, number, register_layer
+from glassnet.random import default_generator
 
 
 class Dropout(Module):
@@ -36,6 +43,37 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
+class Dropout2d(Dropout):
+    """Training: y[n, c] = x[n, c]·mask[n, c] / (1 − p), mask[n, c] ~ Bernoulli(1 − p), one draw
+    per channel of each sample; eval: y = x.
+
+    x: (N, C, H, W) -> same shape; (N, C, L) too, as PyTorch 2 treats a 3-D input. The masks
+    come from ``glassnet.random.default_generator()``. A Dropout (``isinstance``), so code that
+    turns dropout off for a measurement turns this off too.
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        x = input_tensor(x)
+        if x.ndim not in (3, 4):
+            raise ShapeError(f"Dropout2d expects input of shape (N, C, H, W) or (N, C, L); got "
+                             f"{x.shape}.")
+        if not self.training or self.p == 0:
+            return x
+        if x.dtype.kind != "f":
+            x = converted(x, default_float())
+        channel_shape = x.shape[:2] + (1,) * (x.ndim - 2)
+        keep = default_generator().random(channel_shape) >= self.p
+        scale = 0.0 if self.p == 1 else 1.0 / (1.0 - self.p)
+        # a constant factor per channel, broadcast over its positions by the product's backward
+        return x * from_numpy((keep * scale).astype(x.dtype))
+
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
+        """forward on a bare array (see Sequential); draws the same masks forward would."""
+        return self.forward(detached(x)).data
+
+
 # An exported model runs in eval mode, where dropout passes its input through.
 register_layer(Dropout, settings={"p": number(0.0, 1.0)}, export=elementwise("Identity"),
+               keeps_shape=True)
+register_layer(Dropout2d, settings={"p": number(0.0, 1.0)}, export=elementwise("Identity"),
                keeps_shape=True)

@@ -24,21 +24,28 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, x: Any) -> Tensor:
-        x = input_tensor(x)
-        ndim = max(x.ndim, 1)
+    def flat_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The output's shape for an input of ``shape``; ShapeError for axes it does not have."""
+        ndim = max(len(shape), 1)
         start, end = self.start_dim, self.end_dim
         if not (-ndim <= start < ndim and -ndim <= end < ndim):
             raise ShapeError(f"Flatten(start_dim={start}, end_dim={end}) needs axes that exist; "
-                             f"got an input of shape {x.shape}.")
+                             f"got an input of shape {shape}.")
         start, end = start % ndim, end % ndim
         if start > end:
             raise ShapeError(f"Flatten: start_dim ({self.start_dim}) comes after end_dim "
-                             f"({self.end_dim}) for an input of shape {x.shape}.")
-        if x.ndim == 0:
-            return x.reshape(1)
-        shape = x.shape
-        return x.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+                             f"({self.end_dim}) for an input of shape {shape}.")
+        if not shape:
+            return (1,)
+        return shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:]
+
+    def forward(self, x: Any) -> Tensor:
+        x = input_tensor(x)
+        return x.reshape(self.flat_shape(x.shape))
+
+    def forward_array(self, x: np.ndarray, temporary: bool) -> np.ndarray:
+        """forward on a bare array, for inference without a graph (see Sequential)."""
+        return x.reshape(self.flat_shape(x.shape))
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -10,8 +10,17 @@ parent. Adding a layer is its module, its op, its tests and one call::
 
 Settings are the constructor arguments that rebuild the layer, each with the kind of value a
 file may hold for it (``COUNT``, ``integer(low, high)``, ``FLAG``, ``AXIS``, ``number(...)``,
-``choice(...)``, ``SHAPE``); ``glassnet.io.architecture`` checks every value against its kind
-and the file format's bounds before any constructor runs.
+``choice(...)``, ``SHAPE``, ``integers(length, low, high)``, ``padding(length)``);
+``glassnet.io.architecture`` checks every value against its kind and the file format's bounds
+before any constructor runs.
+
+For PyTorch's ``int | tuple`` arguments of convolutions and pooling (``kernel_size``,
+``stride``, ``dilation``, ``padding``):
+
+- ``integers(length, low, high=inf, optional=False)``: an integer, or a list of ``length``
+  integers, each from ``low`` to ``high`` (``kernel_size=3`` or ``[3, 5]``; the layer receives
+  an int or a tuple); ``optional``: null (None) too.
+- ``padding(length)``: what ``integers(length, 0, ...)`` takes, or "same" or "valid".
 """
 
 from __future__ import annotations
@@ -33,7 +42,9 @@ StateSpec = dict[str, tuple[Shape, str]]  # tensor name -> (shape, "float" | "in
 # ``builder`` is glassnet.onnx's GraphBuilder (node, constant, cast, reduce_mean, opset).
 Export = Callable[[Any, Any, str, Shape, str], tuple[str, Shape]]
 
-SETTING_KINDS = ("count", "integer", "flag", "axis", "number", "choice", "shape")
+SETTING_KINDS = (
+    "count", "integer", "flag", "axis", "number", "choice", "shape", "integers", "padding",
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,9 @@ class Setting:
     ``kind``: "count" (an integer >= 1), "integer" (an integer from ``low`` to ``high``),
     "flag" (true or false), "axis" (an integer axis, negative from the end), "number" (a
     finite number from ``low`` to ``high``, or null when ``optional``), "choice" (one of
-    ``options``), "shape" (a list of counts).
+    ``options``), "shape" (a list of counts), "integers" (an integer or a list of ``length``
+    integers, each from ``low`` to ``high``, or null when ``optional``), "padding" (what
+    "integers" takes, or one of ``options``: "same", "valid").
     """
 
     kind: str
@@ -51,6 +64,7 @@ class Setting:
     high: float = math.inf
     optional: bool = False
     options: tuple[str, ...] = ()
+    length: int = 1
 
 
 COUNT = Setting("count")
@@ -72,6 +86,24 @@ def number(low: float = -math.inf, high: float = math.inf, *, optional: bool = F
 def choice(*options: str) -> Setting:
     """One of the strings ``options``."""
     return Setting("choice", options=options)
+
+
+def integers(
+    length: int, low: float, high: float = math.inf, *, optional: bool = False
+) -> Setting:
+    """An integer, or ``length`` integers, each from ``low`` to ``high`` (both included; the file
+    format caps both at ±(2³¹ − 1)); ``optional``: null (None) is allowed too.
+
+    PyTorch's ``int | tuple`` arguments: ``integers(2, 1)`` takes ``kernel_size=3`` and
+    ``kernel_size=(3, 5)`` (a list in the file; the layer gets a tuple); a pooling layer's
+    ``stride=None`` is ``integers(2, 1, optional=True)``.
+    """
+    return Setting("integers", low=low, high=high, optional=optional, length=length)
+
+
+def padding(length: int, high: float = math.inf) -> Setting:
+    """A convolution's padding: ``integers(length, 0, high)``, or "same", or "valid"."""
+    return Setting("padding", low=0, high=high, length=length, options=("same", "valid"))
 
 
 @dataclass(frozen=True)
@@ -150,8 +182,8 @@ def register_layer(
     for setting_name, setting in settings.items():
         if not isinstance(setting, Setting) or setting.kind not in SETTING_KINDS:
             raise TypeError(f"register_layer({name}): setting {setting_name!r} must be a Setting "
-                            f"(COUNT, FLAG, AXIS, SHAPE, integer(), number(), choice()); got "
-                            f"{setting!r:.60}.")
+                            "(COUNT, FLAG, AXIS, SHAPE, integer(), number(), choice(), "
+                            f"integers(), padding()); got {setting!r:.60}.")
     parameters = inspect.signature(layer).parameters
     takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     unknown = [s for s in settings if s not in parameters and not takes_any]

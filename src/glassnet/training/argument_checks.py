@@ -13,6 +13,7 @@ import numpy as np
 
 from glassnet.autograd import Tensor, detached, get_default_dtype, no_grad
 from glassnet.errors import DTypeError, ShapeError, describe_dtype
+from glassnet.nn.registry import layer_type_of
 
 # What a target means to the loss: class indices, or values shaped like the model's output.
 CLASS_INDICES = "class_indices"
@@ -27,11 +28,22 @@ def model_dtype(model: Any) -> np.dtype:
 
 
 def expected_input_features(model: Any) -> int | None:
-    """in_features of the model's first layer that declares one (e.g. the first Linear)."""
+    """in_features of the layer that first reads the input (e.g. the first Linear), or None
+    when that layer declares none (an Embedding, a convolution, a Flatten: X is then not a
+    table of features, and the layer checks its own input).
+
+    Layers are read in ``modules()`` order; a leaf registered as keeping its input's shape (an
+    activation, Dropout, a normalisation) passes the input on unchanged and is skipped.
+    """
     for module in model.modules():
         in_features = getattr(module, "in_features", None)
         if isinstance(in_features, (int, np.integer)):
             return int(in_features)
+        if next(module.children(), None) is not None:
+            continue  # a container: its children come next
+        registered = layer_type_of(type(module))
+        if registered is None or not registered.keeps_shape:
+            return None
     return None
 
 
