@@ -138,3 +138,17 @@ def test_hostile_settings_in_a_file_are_refused(settings, tmp_path):
     path.write_bytes(encode_file({"0.weight": np.zeros(shape, np.float32)}, document))
     with pytest.raises(gn.ModelFormatError):
         gn.load(path)
+
+
+def test_fit_and_predict_take_index_columns_for_a_model_that_starts_with_an_embedding():
+    from glassnet import optim
+
+    gn.manual_seed(0)
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 10, size=(64, 4))  # four word indices per row
+    y = (X[:, 0] >= 5).astype(np.int64)
+    model = nn.Sequential(nn.Embedding(10, 3), nn.Flatten(), nn.Linear(12, 2))
+    history = gn.fit(model, X, y, loss="cross_entropy", epochs=30, batch_size=16, verbose=0,
+                     optimizer=optim.Adam(model.parameters(), lr=0.05), metrics=["accuracy"])
+    assert history.history["accuracy"][-1] > 0.9
+    assert gn.predict(model, X[:5]).shape == (5, 2)
