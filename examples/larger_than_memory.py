@@ -20,6 +20,7 @@ limit and three times what the limit leaves for data. About 35 s on two busy cor
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -99,6 +100,7 @@ def run(folder: Path, *, blocks: int, rows: int, features: int, held_out: int,
                               write_statistics=False)
         client.restart()  # a fresh worker: its peak memory is the training's alone
         worker_baseline = max(client.run(memory_before_reading_data).values())
+        workers = client.run(os.getpid)  # a worker Dask restarts for its memory gets a new pid
         written = time.perf_counter()
 
         # one partition per file, in the files' order (read_parquet may merge or split files)
@@ -117,8 +119,9 @@ def run(folder: Path, *, blocks: int, rows: int, features: int, held_out: int,
         accuracy = float(np.mean(predicted == test["label"].compute().to_numpy()))
         trained = time.perf_counter()
         worker_peak = max(client.run(peak_memory_of_this_process).values())
+        restarted = client.run(os.getpid) != workers
     return {"data_bytes": data_bytes, "memory_limit": memory_limit, "worker_peak": worker_peak,
-            "worker_baseline": worker_baseline,
+            "worker_baseline": worker_baseline, "worker_restarted": restarted,
             "accuracy": accuracy, "write_seconds": written - started,
             "train_seconds": trained - written, "epochs": model.estimator_.n_iter_}
 
