@@ -175,3 +175,12 @@ def test_one_elements_chain_matches_numpy_by_hand(
                     f"{format_number(term.value)}") in text
         if link.slope is not None:
             assert f"({format_number(link.slope)})" in text
+def test_the_op_above_the_last_layer_is_named_in_words():
+    import glassnet.functional as F
+
+    gn.manual_seed(0)
+    model = gn.nn.mlp([2, 3, 1])
+    loss = F.binary_cross_entropy_with_logits(model(gn.tensor(np.ones((2, 2)))),
+                                              gn.tensor(np.ones((2, 1))))
+    text = str(gn.explain(loss, model[0].weight, index=(0, 0)))
+    assert "(what binary_cross_entropy_with_logits's backward hands layer 2)" in text

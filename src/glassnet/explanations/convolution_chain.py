@@ -26,6 +26,7 @@ from glassnet.explanations.layers import (
     input_name,
     is_convolution,
     layer_number,
+    op_name,
     output_tensor,
     tensor_name,
 )
@@ -109,7 +110,7 @@ def convolution_chain(
     if largest:
         sample, *position = largest[0].position
         where = ", ".join(map(str, position))
-        above = user.label if user is not None else "the output"
+        above = op_name(user)
         links.append(ChainLink(f"∂L/∂{y_name}[{sample}, {unit}, {where}]",
                                float(grad_y[(sample, unit, *position)]), number, "top",
                                f"what {above}'s backward hands layer {number}"))

@@ -25,6 +25,7 @@ from glassnet.explanations.layers import (
     is_activation,
     is_linear,
     layer_number,
+    op_name,
     output_tensor,
     slope_of,
     tensor_name,
@@ -103,7 +104,7 @@ def element_chain(
                                           z_name, made_name, number))
         here = float(node_grads[made][sample, unit])
         if user is None or not is_linear(user) or user.inputs[0]._ctx is not made:
-            above = user.label if user is not None else "the output"
+            above = op_name(user)
             links.append(ChainLink(f"∂L/∂{made_name}[{sample}, {unit}]", here, number, "top",
                                    f"what {above}'s backward hands layer {number}"))
             return tuple(links)

@@ -10,6 +10,7 @@ backward sweep (``graph.full_gradients``), so the numbers hold for any graph, no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,14 @@ ACTIVATION_SYMBOLS = {
 
 
 CONVOLUTION_LABELS = ("conv1d", "conv2d")
+
+
+def op_name(node: Function | None) -> str:
+    """The op as a reader names it: ``BinaryCrossEntropyWithLogits`` -> "binary_cross_entropy_
+    with_logits" (its ``label`` runs the words together), "the output" for no op."""
+    if node is None:
+        return "the output"
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z][a-z])", "_", type(node).__name__).lower()
 
 
 def is_linear(node: Function) -> bool:
