@@ -49,12 +49,7 @@ def convolution_chain(
 ) -> tuple[ChainLink, ...]:
     """The links for wrt[index] when wrt is the weight or bias of a convolution; else ().
     The caller makes sure the subgraph has one path."""
-    wrt = subgraph.wrt
-    conv = next(
-        (node for node in subgraph.edges
-         if any(edge.tensor is wrt for edge in subgraph.relevant_edges(node))),
-        None,
-    )
+    conv = subgraph.first_user_of_wrt()
     if conv is None or not is_convolution(conv):
         return ()
     [slot] = subgraph.edges[conv]

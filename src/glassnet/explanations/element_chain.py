@@ -61,12 +61,7 @@ def element_chain(
     """The links for wrt[index] when wrt is a weight or bias of a Linear layer whose output
     reaches the output along Linear layers and activations; else (). The caller makes sure the
     subgraph has one path (else a layer's sum would leave out the other paths)."""
-    wrt = subgraph.wrt
-    bottom = next(
-        (node for node in subgraph.edges
-         if any(edge.tensor is wrt for edge in subgraph.relevant_edges(node))),
-        None,
-    )
+    bottom = subgraph.first_user_of_wrt()
     if bottom is None or not is_linear(bottom):
         return ()
     [slot] = subgraph.edges[bottom]

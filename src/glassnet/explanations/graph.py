@@ -52,6 +52,11 @@ class Subgraph:
     def relevant_edges(self, node: Function) -> list[Edge]:
         return [Edge(node, slot) for slot in self.edges.get(node, ())]
 
+    def first_user_of_wrt(self) -> Function | None:
+        """The first node (in ``edges`` order) that takes ``wrt`` itself as an input."""
+        return next((node for node in self.edges
+                     if any(edge.tensor is self.wrt for edge in self.relevant_edges(node))), None)
+
     def path_count(self) -> int:
         """How many distinct paths (sequences of edges) lead from ``wrt`` to ``output``."""
         if self.output is self.wrt:
