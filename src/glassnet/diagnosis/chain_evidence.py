@@ -2,8 +2,9 @@
 
 A finding about ∂L/∂W (vanishing or exploding) quotes the factors that ``gn.explain`` measures
 on the same sample: for each Linear layer on the path back from the loss to W, what its
-activation's derivative f′(z) and its weight do to the gradient's size. The factor that shrinks
-the gradient most (or grows it most) is named with its layer, its units and their z.
+activation's derivative f′(z) and its weight do to the gradient's size (a convolution is such
+a layer too, its units its channels). The factor that shrinks the gradient most (or grows it
+most) is named with its layer, its units and their z.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.autograd import detached, enable_grad
-from glassnet.diagnosis.checks_activations import local_derivative
+from glassnet.diagnosis.checks_activations import as_columns, local_derivative, unit_axis
 from glassnet.diagnosis.probe import Probe
 from glassnet.explanations import Explanation, explain
 from glassnet.nn import Module
@@ -30,12 +31,16 @@ def explain_parameter(model: Module, X: np.ndarray, target: np.ndarray,
         return explain(loss, weight)
 
 
+# The modules gn.explain counts as layers (its ``is_layer``: a linear or convolution node).
+WEIGHT_LAYERS = ("Linear", "Conv1d", "Conv2d")
+
+
 def linear_modules(probe: Probe) -> list[str]:
-    """The names of the Linear layers in the order they first ran: layer k of ``gn.explain``
-    (counted from the input, 1 first) is entry k − 1."""
+    """The names of the Linear and convolution layers in the order they first ran: layer k of
+    ``gn.explain`` (counted from the input, 1 first) is entry k − 1."""
     names: list[str] = []
     for record in probe.records:
-        if record.kind == "Linear" and record.name not in names:
+        if record.kind in WEIGHT_LAYERS and record.name not in names:
             names.append(record.name)
     return names
 
@@ -70,10 +75,11 @@ def chain_factors(explanation: Explanation, probe: Probe) -> list[dict[str, Any]
                          units_small=slopes.units_small, small_below=slopes.small_below,
                          units_zero=slopes.units_zero)
             follower = activation_after(probe, module) if module is not None else None
-            z = None if follower is None else follower.input
-            if z is not None and z.ndim == 2 and z.shape[1] == slopes.units:
-                slope = local_derivative(follower)
-                if slope is not None:
+            slope = None if follower is None else local_derivative(follower)
+            if slope is not None:
+                axis = unit_axis(probe, follower)
+                z, slope = as_columns(follower.input, axis), as_columns(slope, axis)
+                if z.shape[1] == slopes.units:
                     small = np.flatnonzero(slope.mean(axis=0) < slopes.small_below)
                     entry["small_units"] = small.tolist()
                     entry["small_units_mean_abs_z"] = (

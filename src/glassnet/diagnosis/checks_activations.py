@@ -1,5 +1,10 @@
 """Checks of the hidden units: dead_relu and saturated_activations, from the recorded
-pre-activations z (an activation layer's input) and activations a (its output)."""
+pre-activations z (an activation layer's input) and activations a (its output).
+
+A unit is a column of a Linear layer's output, (N, units), and a channel of a convolution's,
+(N, C, *positions), as in ``gn.explain``: a channel shares one kernel and one bias over its
+positions, so it is dead when z ≤ 0 at every position of every row.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ STUCK_ROWS = 0.9
 # units that each saturate on most rows, but not on 90 % of them, starve the layer as well.
 SATURATED_PAIRS = 0.5
 DERIVATIVE_MAX = {"Sigmoid": 0.25, "Tanh": 1.0}
+# Layers that act on the last axis of an input with more than two: their units are that axis.
+LAST_AXIS_LAYERS = ("Linear", "Embedding", "LayerNorm")
 
 
 def local_derivative(record: LayerRecord) -> np.ndarray | None:
@@ -44,14 +51,33 @@ def local_derivative(record: LayerRecord) -> np.ndarray | None:
 
 
 def first_calls(probe: Probe, kinds: tuple[str, ...]) -> list[LayerRecord]:
-    """The first call of each module of the given kinds with 2-D (rows, units) values."""
+    """The first call of each module of the given kinds with (rows, units, ...) values."""
     seen, found = set(), []
     for record in probe.records:
         if (record.kind in kinds and record.name not in seen and record.output is not None
-                and record.output.ndim == 2):
+                and record.output.ndim >= 2):
             seen.add(record.name)
             found.append(record)
     return found
+
+
+def unit_axis(probe: Probe, record: LayerRecord) -> int:
+    """The axis of ``record``'s input that holds its units: 1 for a 2-D input and for
+    channels-first ones (N, C, *positions); the last for an input made by a layer that acts on
+    the last axis (Linear on (N, L, features), say)."""
+    z = record.input
+    if z is None or z.ndim <= 2:
+        return 1
+    made_by = next((earlier for earlier in probe.records if earlier.output is z), None)
+    return z.ndim - 1 if made_by is not None and made_by.kind in LAST_AXIS_LAYERS else 1
+
+
+def as_columns(values: np.ndarray, axis: int) -> np.ndarray:
+    """(N, …) values with their units on ``axis`` -> (N · other positions, units): one row per
+    place a unit was computed."""
+    if values.ndim == 2 and axis == 1:
+        return values
+    return np.moveaxis(values, axis, -1).reshape(-1, values.shape[axis])
 
 
 def check_dead_relu(probe: Probe) -> list[Finding]:
@@ -60,7 +86,8 @@ def check_dead_relu(probe: Probe) -> list[Finding]:
     are dead."""
     findings = []
     for record in first_calls(probe, ("ReLU",)):
-        z = record.input
+        axis = unit_axis(probe, record)
+        z = as_columns(record.input, axis)
         dead = ~(z > 0).any(axis=0)
         units = dead.size
         if dead.sum() <= UNIT_FRACTION * units:  # more than a quarter: one in four can be chance
@@ -69,12 +96,14 @@ def check_dead_relu(probe: Probe) -> list[Finding]:
         evidence = {
             "layer": record.name, "dead_units": int(dead.sum()), "units": units,
             "dead_fraction": float(dead.mean()), "dead_unit_indices": indices[:20].tolist(),
-            "largest_pre_activation_of_dead": float(z[:, dead].max()), "rows": len(z),
+            "largest_pre_activation_of_dead": float(z[:, dead].max()),
+            "rows": len(record.input),
         }
         severity = "error" if dead.all() else "warning"
         message = (
             f"{evidence['dead_units']} of {units} ReLU units at layer '{record.name}' are dead: "
-            f"their pre-activation z is ≤ 0 on all {len(z)} rows (the largest is "
+            f"their pre-activation z is ≤ 0 on all {len(record.input)} rows"
+            f"{_positions(z, record)} (the largest is "
             f"{evidence['largest_pre_activation_of_dead']:.3g}), so ReLU′(z) = 0 and "
             "∂L/∂(their incoming weights and biases) = ∂L/∂a · ReLU′(z) · x = 0: they never "
             "learn again. Try: a smaller learning rate, a non-negative bias initialisation, "
@@ -90,7 +119,9 @@ def check_saturation(probe: Probe) -> list[Finding]:
     the rows), or at least SATURATED_PAIRS of its (row, unit) pairs are saturated."""
     findings = []
     for record in first_calls(probe, ("Sigmoid", "Tanh")):
-        derivative = local_derivative(record)
+        axis = unit_axis(probe, record)
+        derivative = as_columns(local_derivative(record), axis)
+        z = as_columns(record.input, axis)
         largest = DERIVATIVE_MAX[record.kind]
         saturated = derivative < SATURATED_DERIVATIVE * largest
         stuck = saturated.mean(axis=0) >= STUCK_ROWS
@@ -107,7 +138,7 @@ def check_saturation(probe: Probe) -> list[Finding]:
         if stuck.sum() >= UNIT_FRACTION * units:
             evidence.update(
                 mean_derivative_stuck=float(derivative[:, stuck].mean()),
-                mean_abs_pre_activation_stuck=float(np.abs(record.input[:, stuck]).mean()))
+                mean_abs_pre_activation_stuck=float(np.abs(z[:, stuck]).mean()))
             what = (f"{evidence['stuck_units']} of {units} {record.kind} units at layer "
                     f"'{record.name}' are stuck near their limits: on at least {STUCK_ROWS:.0%} "
                     f"of the rows their |z| is large (mean "
@@ -116,7 +147,7 @@ def check_saturation(probe: Probe) -> list[Finding]:
         else:
             evidence.update(
                 mean_derivative_saturated=float(derivative[saturated].mean()),
-                mean_abs_pre_activation_saturated=float(np.abs(record.input[saturated]).mean()))
+                mean_abs_pre_activation_saturated=float(np.abs(z[saturated]).mean()))
             what = (f"the {units} {record.kind} units at layer '{record.name}' are saturated on "
                     f"{pairs:.0%} of their (row, unit) pairs: there |z| is large (mean "
                     f"{evidence['mean_abs_pre_activation_saturated']:.3g}) and {prime}(z) "
@@ -128,3 +159,9 @@ def check_saturation(probe: Probe) -> list[Finding]:
         )
         findings.append(Finding("saturated_activations", "warning", message, evidence))
     return findings
+
+
+def _positions(columns: np.ndarray, record: LayerRecord) -> str:
+    """' at all 20 positions' for units computed at several positions of each row, else ''."""
+    positions = len(columns) // len(record.input)
+    return f" at all {positions} positions" if positions > 1 else ""
