@@ -283,3 +283,18 @@ def test_inputs_that_are_strided_views_give_the_numbers_of_their_copies(rng):
         np.testing.assert_array_equal(
             F.conv1d(gn.Tensor(view, dtype=np.float64), weight, stride=2, padding=1).data,
             F.conv1d(gn.tensor(view.copy(), dtype=np.float64), weight, stride=2, padding=1).data)
+
+
+def test_training_keeps_the_padded_input_not_its_columns_k_times_larger(rng):
+    # from forward to backward the op holds its inputs' size, not K = 9 times the input (the
+    # columns, made again in backward): the 2-D CNN's training then adds less memory than
+    # PyTorch's (bench/cnn.py)
+    x = gn.tensor(rng.normal(size=(8, 4, 10, 10)), requires_grad=True, dtype=np.float32)
+    layer = nn.Conv2d(4, 6, 3, padding=1)
+    out = layer(x)
+    saved = sum(value.nbytes for value in vars(out._ctx).values()
+                if isinstance(value, np.ndarray))
+    padded_input = 8 * 4 * 12 * 12 * 4
+    assert saved <= padded_input + layer.weight.data.nbytes
+    out.sum().backward()  # and the gradients still equal PyTorch's (the tests above)
+    assert x.grad.shape == x.shape

@@ -11,6 +11,7 @@ import pytest
 import glassnet as gn
 import glassnet.functional as F
 from glassnet import nn
+from glassnet.functional import pooling_ops as P
 from glassnet.io import architecture
 from glassnet.io.format import encode_file
 
@@ -257,3 +258,73 @@ def test_explain_follows_the_gradient_through_pooling():
     assert summary.gradient.max_abs == pytest.approx(np.abs(x.grad).max(), rel=1e-6)
     assert element.value == pytest.approx(x.grad[0, 1, 3], rel=1e-6)
     assert "max_pool" in str(element) and "5×2×12" in str(summary)
+
+
+# -- memory layout: outputs and gradients in the input's memory order ----------------------------
+def _batch_last_view(x):
+    """x (N, C, H, W) as the view a convolution returns: strided over a (C, H, W, N) array."""
+    return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
+def _strides_order(array):
+    return sorted(range(array.ndim), key=lambda axis: -array.strides[axis])
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("op", [
+    P.MaxPool((2, 2), (2, 2), (0, 0), (1, 1), False),
+    P.MaxPool((3, 3), (2, 2), (1, 1), (1, 1), False),
+    P.AvgPool((2, 2), (2, 2), (0, 0), False, True),
+    P.AvgPool((3, 3), (2, 2), (1, 1), True, True)])
+def test_pooling_keeps_the_memory_order_of_a_convolution_output(op, fast):
+    # a C-order copy of the (C, H, W, N) layout transposes, and leaves the ReLU before the pool
+    # multiplying its mask by a gradient in another layout: both several times slower
+    x = gn.tensor(_batch_last_view(np.random.default_rng(0).normal(size=(8, 3, 9, 9))),
+                  requires_grad=True)
+    previous = gn.fast_paths.enabled()
+    gn.fast_paths.set_enabled(fast)
+    try:
+        y = op.apply(x)
+        (grad_x,) = y._ctx.backward(np.ones(y.shape))  # a C-order gradient, as Flatten's
+    finally:
+        gn.fast_paths.set_enabled(previous)
+    assert _strides_order(y.data) == [1, 2, 3, 0]
+    assert _strides_order(grad_x) == [1, 2, 3, 0]
+
+
+def _routed_gradient(x, grad, fast, **geometry):
+    previous = gn.fast_paths.enabled()
+    gn.fast_paths.set_enabled(fast)
+    try:
+        tensor = gn.tensor(x, requires_grad=True, dtype=x.dtype)
+        F.max_pool2d(tensor, **geometry).backward(grad)
+    finally:
+        gn.fast_paths.set_enabled(previous)
+    return tensor.grad
+
+
+@pytest.mark.parametrize("geometry", [
+    {"kernel_size": 2}, {"kernel_size": 2, "padding": 1}, {"kernel_size": (2, 3)},
+    {"kernel_size": 3, "stride": 2}])
+@pytest.mark.parametrize("case", ["ties", "nan input", "infinite gradient"])
+def test_max_pool_fast_path_routes_the_gradient_as_the_reference_does(geometry, case):
+    # windows of equal values (ReLU zeros) give their gradient to the first only, a NaN window
+    # to its last NaN, and a non-finite gradient stays in its window's maximum alone
+    rng = np.random.default_rng(1)
+    x = np.maximum(rng.normal(size=(4, 3, 6, 6)), 0).round(1)
+    if case == "nan input":
+        x[0, 1, 2, 3] = x[1, 0, 0, 0] = np.nan
+    out_shape = F.max_pool2d(gn.tensor(x), **geometry).shape
+    grad = rng.normal(size=out_shape)
+    if case == "infinite gradient":
+        grad[0, 0, 0, 0], grad[1, 2, 1, 1] = np.inf, np.nan
+    x = _batch_last_view(x)
+    fast = _routed_gradient(x, grad, True, **geometry)
+    reference = _routed_gradient(x, grad, False, **geometry)
+    np.testing.assert_array_equal(fast, reference)  # NaN where NaN, else the same bits
+    if case == "ties":
+        window = x[:, :, :2, :2].reshape(4, 3, -1)
+        assert (window == window.max(axis=2, keepdims=True)).sum(axis=2).max() > 1  # ties met
+    theirs = torch.tensor(x, requires_grad=True)
+    TF.max_pool2d(theirs, **geometry).backward(torch.tensor(grad))
+    np.testing.assert_array_equal(fast, theirs.grad.numpy())

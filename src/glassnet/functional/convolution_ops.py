@@ -14,9 +14,9 @@ batched product over the groups). Backward:
     ∂W = ∂y @ columnsᵀ,   ∂b = Σ_{n, p} ∂y,   ∂columns = Wᵀ @ ∂y,   ∂x = col2im(∂columns)
 
 where col2im adds each kernel offset's rows of ∂columns back onto the input positions they were
-read from: a loop over the K kernel offsets, never over samples, channels or positions. The
-price is memory: ``columns`` holds about K / Π stride times the input, and training keeps it
-until backward (it is ∂W's right-hand factor).
+read from: a loop over the K kernel offsets, never over samples, channels or positions.
+``columns`` holds about K / Π stride times the input: training keeps the padded input instead and
+makes the columns again for ∂W, one copy, after ∂columns (the same size) is freed.
 
 Memory layout: the op works on arrays laid out channels first and batch last, (C, *size, N).
 Then every reshape between the products and the images is free, and the copies (im2col, the
@@ -132,21 +132,26 @@ class Convolution(Function):
     def forward(
         self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
     ) -> np.ndarray:
-        groups, batch = self.groups, x.shape[0]
-        out_channels, group_channels, *kernel = weight.shape
+        out_channels, batch = weight.shape[0], x.shape[0]
+        self.kernel = tuple(weight.shape[2:])
         padded = padded_batch_last(x, self.padding)  # (C, *padded size, N)
-        out = output_size(x.shape[2:], tuple(kernel), self.stride, self.padding, self.dilation)
-        view = windows(padded, tuple(kernel), out, self.stride, self.dilation)
-        # im2col: (C, *kernel, *out, N) -> (g, C/g·K, P·N); this reshape is the one copy
-        columns = view.reshape(groups, group_channels * math.prod(kernel), math.prod(out) * batch)
-        weight_rows = weight.reshape(groups, out_channels // groups, -1)  # (g, O/g, C/g·K)
-        product = np.matmul(weight_rows, columns)  # (g, O/g, P·N): one product per group
+        out = output_size(x.shape[2:], self.kernel, self.stride, self.padding, self.dilation)
+        # (g, O/g, C/g·K) @ (g, C/g·K, P·N) -> (g, O/g, P·N): one product per group
+        weight_rows = weight.reshape(self.groups, out_channels // self.groups, -1)
+        product = np.matmul(weight_rows, self.im2col(padded, out))
         if bias is not None:
-            product += bias.reshape(groups, -1, 1)
-        if self.recording:
-            self.columns, self.weight_rows, self.kernel = columns, weight_rows, tuple(kernel)
-            self.x_size, self.padded_shape = x.shape[2:], padded.shape
+            product += bias.reshape(self.groups, -1, 1)
+        if self.recording:  # the padded input, not its K times larger columns (see columns)
+            self.padded, self.weight_rows, self.x_size, self.out = (padded, weight_rows,
+                                                                     x.shape[2:], out)
         return batch_first(product.reshape(out_channels, *out, batch))
+
+    def im2col(self, padded: np.ndarray, out: tuple[int, ...]) -> np.ndarray:
+        """columns: (C, *padded size, N) -> (g, C/g·K, P·N), the windows as one matrix; the
+        reshape of the strided view is the one copy."""
+        view = windows(padded, self.kernel, out, self.stride, self.dilation)
+        rows = padded.shape[0] // self.groups * math.prod(self.kernel)  # written out: N may be 0
+        return view.reshape(self.groups, rows, math.prod(out) * padded.shape[-1])
 
     def grad_rows(self, grad: np.ndarray) -> np.ndarray:
         """∂y: (N, O, *out) as (g, O/g, P·N), the layout of the forward product (free when
@@ -154,22 +159,39 @@ class Convolution(Function):
         positions = math.prod(grad.shape[2:]) * grad.shape[0]  # written out: N may be 0
         return batch_last(grad).reshape(self.groups, grad.shape[1] // self.groups, positions)
 
+    @property
+    def columns(self) -> np.ndarray:
+        """The recorded forward's im2col matrix, (g, C/g·K, P·N), made again from the padded
+        input that training keeps. Kept itself, it would hold K / Π stride times the input from
+        forward to backward: a quarter of the memory that training bench/cnn.py's 2-D CNN adds,
+        for one copy more per step."""
+        return self.im2col(self.padded, self.out)
+
     def weight_gradient(self, rows: np.ndarray) -> np.ndarray:
-        """∂W = ∂y @ columnsᵀ: (g, O/g, P·N) @ (g, P·N, C/g·K) -> (O, C/g, *kernel)."""
-        product = np.matmul(rows, self.columns.transpose(0, 2, 1))
-        return product.reshape(-1, self.columns.shape[1] // math.prod(self.kernel), *self.kernel)
+        """∂W = ∂y @ columnsᵀ: (g, O/g, P·N) @ (g, P·N, C/g·K) -> (O, C/g, *kernel).
+
+        Computed as (columns @ ∂yᵀ)ᵀ, the same sums: OpenBLAS runs this orientation of the long
+        P·N contraction about 1.4× faster on bench/cnn.py's 2-D CNN (∂W is small: the
+        reshape's transposing copy does not show)."""
+        columns = self.columns
+        product = np.matmul(columns, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
+        return product.reshape(-1, columns.shape[1] // math.prod(self.kernel), *self.kernel)
+
+    def input_gradient(self, rows: np.ndarray, out_shape: tuple[int, ...]) -> np.ndarray:
+        """∂x = col2im(Wᵀ @ ∂y): (g, C/g·K, O/g) @ (g, O/g, P·N) -> (C, *kernel, *out, N),
+        each window's element added back where it was read; returned as (N, C, *size)."""
+        grad_columns = np.matmul(self.weight_rows.transpose(0, 2, 1), rows)
+        grad_windows = grad_columns.reshape(self.padded.shape[0], *self.kernel, *out_shape[2:],
+                                            out_shape[0])
+        grad_padded = col2im(grad_windows, self.padded.shape, self.stride, self.dilation)
+        return batch_first(grad_padded[(slice(None), *inside(self.x_size, self.padding))])
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         needs = self.needs_input_grad  # (x, weight) or (x, weight, bias)
         rows = self.grad_rows(grad)
         grad_x = grad_weight = grad_bias = None
         if needs[0]:
-            # (g, C/g·K, O/g) @ (g, O/g, P·N) -> (C, *kernel, *out, N)
-            grad_columns = np.matmul(self.weight_rows.transpose(0, 2, 1), rows)
-            grad_windows = grad_columns.reshape(self.padded_shape[0], *self.kernel,
-                                                *grad.shape[2:], grad.shape[0])
-            grad_padded = col2im(grad_windows, self.padded_shape, self.stride, self.dilation)
-            grad_x = batch_first(grad_padded[(slice(None), *inside(self.x_size, self.padding))])
+            grad_x = self.input_gradient(rows, grad.shape)
         if needs[1]:
             grad_weight = self.weight_gradient(rows)
         if len(needs) == 2:

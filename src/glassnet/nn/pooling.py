@@ -15,6 +15,7 @@ import numpy as np
 from glassnet.autograd import Tensor
 from glassnet.errors import ShapeError
 from glassnet.functional import pooling_ops as P
+from glassnet.functional.pooling_canvas import pooled_length
 from glassnet.nn.module import Module
 from glassnet.nn.registry import FLAG, Setting, Shape, integers, register_layer
 
@@ -214,7 +215,7 @@ def _onnx_pool(layer: Module, shape: Shape, name: str) -> tuple[dict[str, Any], 
     kernel, stride, pads, dilations = P.pool_geometry(
         layer.kernel_size, layer.stride, layer.padding, getattr(layer, "dilation", 1),
         layer.spatial, name)
-    lengths = tuple(P.pooled_length(*axis, layer.ceil_mode) for axis in
+    lengths = tuple(pooled_length(*axis, layer.ceil_mode) for axis in
                     zip(spatial, kernel, stride, pads, dilations, strict=True))
     if min(lengths) < 1:
         raise ShapeError(f"{name} ({type(layer).__name__}): samples of spatial shape "
