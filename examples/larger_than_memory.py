@@ -40,10 +40,12 @@ def require_dask() -> dict[str, Any]:
         import pandas as pd
         import pyarrow  # noqa: F401  (Parquet's engine: only to report its absence here)
         from dask_ml.wrappers import Incremental
+        from distributed.diagnostics import MemorySampler
     except ImportError as error:
         raise ImportError(f"This example needs Dask, Dask-ML and pyarrow ({error.name} is "
                           f"missing). Install glassnet's dask extra: {EXTRA}") from error
-    return {"dd": dd, "distributed": distributed, "pd": pd, "Incremental": Incremental}
+    return {"dd": dd, "distributed": distributed, "pd": pd, "Incremental": Incremental,
+            "MemorySampler": MemorySampler}
 
 
 def make_partition(index: int, rows: int, features: int, seed: int) -> Any:
@@ -112,16 +114,22 @@ def run(folder: Path, *, blocks: int, rows: int, features: int, held_out: int,
         network = NeuralNetClassifier(hidden_layer_sizes=(64,), batch_size=256,
                                       learning_rate=1e-3, random_state=seed)
         model = modules["Incremental"](network, random_state=seed)  # block order from the seed
-        model.fit(train[columns], train["label"], classes=np.arange(4))
-        # block by block, in parallel (Incremental predicts as ParallelPostFit); the labels
-        # of the held-out rows are small enough to gather
-        predicted = model.predict(test[columns]).compute()
+        # the data the worker holds (Dask's "managed" memory: the partitions in it), sampled
+        # through the training: what streaming keeps small, whatever the process's size
+        sampler = modules["MemorySampler"]()
+        with sampler.sample("training", client=client, measure="managed", interval=0.05):
+            model.fit(train[columns], train["label"], classes=np.arange(4))
+            # block by block, in parallel (Incremental predicts as ParallelPostFit); the labels
+            # of the held-out rows are small enough to gather
+            predicted = model.predict(test[columns]).compute()
+        held = max((value for _, value in sampler.samples["training"]), default=0)
         accuracy = float(np.mean(predicted == test["label"].compute().to_numpy()))
         trained = time.perf_counter()
         worker_peak = max(client.run(peak_memory_of_this_process).values())
         restarted = client.run(os.getpid) != workers
     return {"data_bytes": data_bytes, "memory_limit": memory_limit, "worker_peak": worker_peak,
             "worker_baseline": worker_baseline, "worker_restarted": restarted,
+            "most_data_held": held,
             "accuracy": accuracy, "write_seconds": written - started,
             "train_seconds": trained - written, "epochs": model.estimator_.n_iter_}
 
@@ -147,7 +155,8 @@ def main() -> None:
           f"{result['write_seconds']:.1f} s")
     print(f"worker memory limit {result['memory_limit'] / mib:.0f} MiB; the worker used "
           f"{result['worker_baseline'] / mib:.0f} MiB before reading data, "
-          f"{result['worker_peak'] / mib:.0f} MiB at its peak")
+          f"{result['worker_peak'] / mib:.0f} MiB at its peak, and held at most "
+          f"{result['most_data_held'] / mib:.0f} MiB of the data at once")
     print(f"trained on {result['epochs']} partitions in {result['train_seconds']:.1f} s; "
           f"held-out accuracy {result['accuracy']:.2%}")
 

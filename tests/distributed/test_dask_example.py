@@ -32,10 +32,11 @@ def test_training_over_data_larger_than_the_workers_memory_limit(tmp_path):
                          memory_limit=700 * MIB)
     assert result["data_bytes"] > result["memory_limit"]
     # Dask holds a worker to its limit by watching its size (pausing it at 80 %, restarting it
-    # at 95 %), not by refusing allocations: the worker that trained is the one that started,
-    # never restarted for its memory, and it never held the whole data at once
+    # at 95 %), not by refusing allocations, and a process's size also counts memory freed but
+    # not yet returned: the worker was never restarted for its memory, and the data it held at
+    # once (Dask's managed memory, sampled every 50 ms) stayed a small part of the data set
     assert not result["worker_restarted"]
-    assert result["worker_peak"] - result["worker_baseline"] < result["data_bytes"], result
+    assert 0 < result["most_data_held"] < result["data_bytes"] / 4, result
     assert result["epochs"] == 56  # one partial_fit per training partition
     assert result["accuracy"] > 0.85  # 5 % of the labels are random: at most ~96 %
 
