@@ -152,3 +152,21 @@ def test_fit_and_predict_take_index_columns_for_a_model_that_starts_with_an_embe
                      optimizer=optim.Adam(model.parameters(), lr=0.05), metrics=["accuracy"])
     assert history.history["accuracy"][-1] > 0.9
     assert gn.predict(model, X[:5]).shape == (5, 2)
+
+
+def test_explain_writes_an_embedding_element_as_its_sum_over_the_places_that_look_it_up():
+    gn.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(10, 3, padding_idx=0), nn.Flatten(), nn.Linear(12, 2))
+    indices = np.array([[1, 2, 3, 1], [0, 1, 5, 5]])
+    loss = F.cross_entropy(model(gn.tensor(indices)), gn.tensor(np.array([1, 0])))
+    model[0].weight.name = "E"
+    explanation = gn.explain(loss, model[0].weight, index=(1, 0))
+    loss.backward(retain_graph=True)
+    assert explanation.value == pytest.approx(float(model[0].weight.grad[1, 0]), rel=1e-6)
+    [link] = explanation.links
+    assert "Σ over the 3 places (n, p1) whose index is 1" in link.formula
+    assert sorted(term.position for term in link.largest) == [(0, 0), (0, 3), (1, 1)]
+    assert sum(term.value for term in link.largest) == pytest.approx(explanation.value, rel=1e-6)
+    padding = gn.explain(F.cross_entropy(model(gn.tensor(indices)), gn.tensor(np.array([1, 0]))),
+                         model[0].weight, index=(0, 0))
+    assert padding.value == 0 and "padding row" in str(padding)

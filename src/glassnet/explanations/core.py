@@ -9,6 +9,7 @@ import numpy as np
 from glassnet.autograd import Function, Tensor
 from glassnet.explanations.convolution_chain import convolution_chain
 from glassnet.explanations.element_chain import element_chain
+from glassnet.explanations.embedding_chain import embedding_chain
 from glassnet.explanations.graph import (
     Subgraph,
     build_subgraph,
@@ -86,7 +87,8 @@ def explain(
     links = ()
     if wrt.size != 1 and count == 1:  # one path: each layer's sum is the whole gradient
         links = (element_chain(subgraph, node_grads, value, element, labels.wrt_label)
-                 or convolution_chain(subgraph, node_grads, value, element, labels.wrt_label))
+                 or convolution_chain(subgraph, node_grads, value, element, labels.wrt_label)
+                 or embedding_chain(subgraph, node_grads, value, element, labels.wrt_label))
     if not links and wrt.size != 1:  # a recurrent weight: its sum over the time steps
         links = recurrent_chain(subgraph, node_grads, value, element, labels.wrt_label)
     return Explanation(

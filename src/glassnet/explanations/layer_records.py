@@ -233,7 +233,10 @@ POSITION_NAMES = {2: "(n, l)", 3: "(n, h, w)"}  # a convolution's output positio
 
 
 def _at(over: str, position: int | tuple[int, ...]) -> str:
-    """Where a term sits: n=4 (a sample), m=2 (a unit), (n, l)=(4, 7) (an output position)."""
+    """Where a term sits: n=4 (a sample), m=2 (a unit), (n, l)=(4, 7) (an output position),
+    (4, 7) (a place in an embedding's indices)."""
+    if isinstance(position, tuple) and over == "places":
+        return f"({', '.join(map(str, position))})"
     if isinstance(position, tuple):
         names = POSITION_NAMES.get(len(position), "position")
         return f"{names}=({', '.join(map(str, position))})"
