@@ -123,3 +123,22 @@ def test_hostile_settings_in_a_file_are_refused(change, tmp_path):
     path.write_bytes(encode_file({}, document))
     with pytest.raises(gn.ModelFormatError):
         gn.load(path)
+
+
+def test_explain_writes_a_scale_as_its_sum_over_the_elements_it_scales():
+    import glassnet.functional as F
+
+    gn.manual_seed(0)
+    model = gn.nn.Sequential(gn.nn.Conv2d(1, 2, 3), gn.nn.BatchNorm2d(2), gn.nn.ReLU(),
+                             gn.nn.Flatten(), gn.nn.Linear(72, 2))
+    x = gn.tensor(np.random.default_rng(0).normal(size=(4, 1, 8, 8)))
+    loss = F.cross_entropy(model(x), gn.tensor(np.array([0, 1, 0, 1])))
+    scale = gn.explain(loss, model[1].weight, index=1)
+    shift = gn.explain(loss, model[1].bias, index=0)
+    loss.backward(retain_graph=True)
+    assert scale.value == pytest.approx(float(model[1].weight.grad[1]), rel=1e-5)
+    assert shift.value == pytest.approx(float(model[1].bias.grad[0]), rel=1e-5)
+    [link] = scale.links
+    assert link.count == 4 * 6 * 6  # γ[1] scales channel 1 of every sample at every position
+    assert "∂L/∂y · x̂" in link.formula
+    assert all(term.position[1] == 1 for term in link.largest)

@@ -19,6 +19,7 @@ from glassnet.explanations.graph import (
 )
 from glassnet.explanations.layer_records import Magnitude
 from glassnet.explanations.layers import layer_records, strongest_factor
+from glassnet.explanations.normalization_chain import normalization_chain
 from glassnet.explanations.paths import Labeller, TooManyTerms, walk
 from glassnet.explanations.records import Explanation, Term
 from glassnet.explanations.recurrent_chain import recurrent_chain
@@ -88,7 +89,9 @@ def explain(
     if wrt.size != 1 and count == 1:  # one path: each layer's sum is the whole gradient
         links = (element_chain(subgraph, node_grads, value, element, labels.wrt_label)
                  or convolution_chain(subgraph, node_grads, value, element, labels.wrt_label)
-                 or embedding_chain(subgraph, node_grads, value, element, labels.wrt_label))
+                 or embedding_chain(subgraph, node_grads, value, element, labels.wrt_label)
+                 or normalization_chain(subgraph, node_grads, value, element,
+                                        labels.wrt_label))
     if not links and wrt.size != 1:  # a recurrent weight: its sum over the time steps
         links = recurrent_chain(subgraph, node_grads, value, element, labels.wrt_label)
     return Explanation(
