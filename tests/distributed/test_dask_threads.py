@@ -53,7 +53,7 @@ def test_search_on_a_threaded_dask_worker_equals_the_serial_search(digits):
     estimator = NeuralNetClassifier(**SMALL, random_state=0)
     serial = GridSearchCV(estimator, grid, cv=2, scoring="neg_log_loss").fit(X, y)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster), joblib.parallel_backend("dask"):
         threaded = GridSearchCV(estimator, grid, cv=2, scoring="neg_log_loss",
                                 n_jobs=-1).fit(X, y)
