@@ -157,3 +157,20 @@ def test_a_channel_is_dead_only_when_dead_at_every_position():
     dead = next(finding for finding in diagnosis.findings if finding.code == "dead_relu")
     assert dead.severity == "warning"
     assert dead.evidence["dead_unit_indices"] == [1, 2, 3]
+
+
+def test_unscaled_inputs_are_read_per_channel_for_a_cnn_and_not_at_all_for_an_embedding():
+    rng = np.random.default_rng(0)
+    gn.manual_seed(0)
+    cnn = gn.nn.Sequential(gn.nn.Conv1d(2, 4, 3), gn.nn.ReLU(), gn.nn.Flatten(),
+                           gn.nn.Linear(4 * 6, 2))
+    X = rng.normal(size=(64, 2, 8))
+    X[:, 1] *= 1000.0  # channel 1 in the thousands
+    y = rng.integers(0, 2, 64)
+    [finding] = gn.diagnose(cnn, X, y, loss="cross_entropy").by_code("unscaled_inputs")
+    assert finding.evidence["n_features"] == 2 and finding.evidence["largest_feature"] == 1
+    assert finding.evidence["largest_scale"] == pytest.approx(np.sqrt((X[:, 1] ** 2).mean()),
+                                                              rel=1e-5)
+    words = gn.nn.Sequential(gn.nn.Embedding(100, 3), gn.nn.Flatten(), gn.nn.Linear(12, 2))
+    indices = rng.integers(50, 100, size=(64, 4))  # large numbers, but indices
+    assert gn.diagnose(words, indices, y, loss="cross_entropy").by_code("unscaled_inputs") == []

@@ -8,7 +8,8 @@ read those numbers; each finding quotes them (``Finding.evidence``) and ends wit
 code                     what it checks; the threshold
 -----------------------  ----------------------------------------------------------------------
 unscaled_inputs          each feature's scale sqrt(mean(x²)) over the sample; > 10, or < 0.01
-                         for a feature that varies
+                         for a feature that varies (a convolution's channels are its features;
+                         an embedding's index columns are not checked)
 label_mismatch           targets the loss cannot pair with the output: class indices outside
                          0..C−1, continuous targets for a classification loss, cross-entropy over
                          1 output, binary targets outside [0, 1], class labels for a regression

@@ -22,11 +22,13 @@ ROW_SUM_TOLERANCE = 1e-4
 LOGIT_LOSSES = {"cross_entropy", "CrossEntropyLoss", "bce_with_logits", "BCEWithLogitsLoss"}
 
 
-def check_input_scale(X: np.ndarray) -> list[Finding]:
+def check_input_scale(X: np.ndarray, feature_axis: int = -1) -> list[Finding]:
     """unscaled_inputs: a feature's RMS over the sample above SCALE_HIGH or, for a feature that
-    varies, below SCALE_LOW."""
-    if X.ndim != 2 or X.dtype.kind != "f":
+    varies, below SCALE_LOW. ``feature_axis`` holds the features (the last for a table or a
+    sequence, 1 for a convolution's channels); the RMS runs over every other axis."""
+    if X.ndim < 2 or X.dtype.kind != "f":
         return []
+    X = np.moveaxis(X, feature_axis, -1).reshape(-1, X.shape[feature_axis])
     scale = np.sqrt(np.mean(np.square(X, dtype=np.float64), axis=0))
     varies = X.max(axis=0) > X.min(axis=0)
     off = (scale > SCALE_HIGH) | (varies & (scale < SCALE_LOW))

@@ -77,6 +77,8 @@ def confirm_scaling(finding: Finding, model: Module, optimizer: Any, X: np.ndarr
     fed to the same weights (what retraining from these weights would see), and fed to a first
     layer rescaled to compute the same function as now (what scaling alone changes, fair to a
     model already trained on the raw inputs)."""
+    if X.ndim != 2:  # standardising by feature is defined here for tables only
+        return finding
     first = first_linear(model, X.shape[1])
     # a layer without a bias cannot absorb the offset: its trial inputs are only rescaled
     mean = (X.mean(axis=0, dtype=np.float64) if first is None or first.bias is not None

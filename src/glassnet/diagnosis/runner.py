@@ -72,7 +72,10 @@ def diagnose(
     X_sample, y_sample = X[rows], y[rows]
 
     model_copy, _ = working_copy(model)
-    findings: list[Finding] = check_input_scale(X_sample)
+    first = first_layer(model_copy)
+    findings: list[Finding] = []
+    if first not in INDEX_INPUTS:  # an embedding's inputs are indices, not measurements
+        findings += check_input_scale(X_sample, 1 if first in CHANNELS_FIRST else -1)
     output_shape = probe_output_shape(model_copy, X_sample)
     label_findings = check_labels(y_sample, resolved, output_shape)
     findings += label_findings
@@ -110,6 +113,19 @@ def diagnose(
         findings = [confirm_finding(finding, model, optimizer, X_sample, target, resolved)
                     for finding in findings]
     return Diagnosis(findings, len(rows), CHECKS)
+
+
+# the first layer decides what X's axes are: channels on axis 1 for a convolution or pooling
+# layer, features on the last axis otherwise; an embedding takes indices
+CHANNELS_FIRST = {"Conv1d", "Conv2d", "BatchNorm2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+                  "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "Dropout2d"}
+INDEX_INPUTS = {"Embedding"}
+
+
+def first_layer(model: Module) -> str | None:
+    """The class name of the first leaf module, in ``modules()`` order."""
+    return next((type(module).__name__ for module in model.modules()
+                 if next(module.children(), None) is None), None)
 
 
 def confirm_finding(finding: Finding, model: Module, optimizer: Any, X: Any, target: Any,
