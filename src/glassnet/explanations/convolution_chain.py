@@ -18,9 +18,9 @@ import math
 import numpy as np
 
 from glassnet.autograd import Function
-from glassnet.explanations.element_chain import largest_terms
+from glassnet.explanations.element_chain import largest_terms, placed
 from glassnet.explanations.graph import Subgraph
-from glassnet.explanations.layer_records import POSITION_NAMES, ChainLink, SumTerm
+from glassnet.explanations.layer_records import POSITION_NAMES, ChainLink
 from glassnet.explanations.layers import (
     consumers,
     input_name,
@@ -95,11 +95,7 @@ def convolution_chain(
         note = ""
     largest, share = largest_terms(left, right)
     shape = (batch, *out)
-    largest = tuple(
-        SumTerm(tuple(int(i) for i in np.unravel_index(term.position, shape)), term.left,
-                term.right, term.value)
-        for term in largest
-    )
+    largest = placed(largest, lambda position: np.unravel_index(position, shape))
     links = [ChainLink(f"∂L/∂{wrt_label}", value, number, "sum", formula, left.size,
                        "positions", largest, share, note=note)]
     if largest:

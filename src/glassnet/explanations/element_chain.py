@@ -13,6 +13,8 @@ gradient the loss hands the last layer. Every number comes from the arrays the g
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from glassnet.autograd import Function
@@ -49,6 +51,14 @@ def largest_terms(
         SumTerm(int(n), float(left[n]), float(right[n]), float(terms[n])) for n in order
     )
     return picked, share
+
+
+def placed(terms: tuple[SumTerm, ...], place: Callable[[int], Sequence[int]]
+           ) -> tuple[SumTerm, ...]:
+    """``terms`` of a sum over a flattened array, each at its place in the array (a tuple of
+    indices, ``place(position)``) instead of its flat position."""
+    return tuple(SumTerm(tuple(int(i) for i in place(term.position)), term.left, term.right,
+                         term.value) for term in terms)
 
 
 def element_chain(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.autograd import Function
-from glassnet.explanations.element_chain import largest_terms
+from glassnet.explanations.element_chain import largest_terms, placed
 from glassnet.explanations.graph import Subgraph
-from glassnet.explanations.layer_records import ChainLink, SumTerm
+from glassnet.explanations.layer_records import ChainLink
 from glassnet.explanations.layers import output_tensor, tensor_name
 
 
@@ -50,8 +50,7 @@ def embedding_chain(
         left = np.zeros(0)
     elif not len(places):
         note = f"no index in the batch is {row}"
-    largest, share = largest_terms(left, np.ones_like(left)) if left.size else ((), None)
-    largest = tuple(SumTerm(tuple(int(i) for i in places[term.position]), term.left,
-                            term.right, term.value) for term in largest)
+    largest, share = largest_terms(left, np.ones_like(left))
+    largest = placed(largest, places.__getitem__)
     return (ChainLink(f"∂L/∂{wrt_label}", value, 1, "sum", formula, len(places), "places",
                       largest, share, note=note),)

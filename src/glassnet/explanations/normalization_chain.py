@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.autograd import Function
-from glassnet.explanations.element_chain import largest_terms
+from glassnet.explanations.element_chain import largest_terms, placed
 from glassnet.explanations.graph import Subgraph
-from glassnet.explanations.layer_records import ChainLink, SumTerm
+from glassnet.explanations.layer_records import ChainLink
 
 
 def is_normalization(node: Function) -> bool:
@@ -49,7 +49,6 @@ def normalization_chain(
         right = np.ones_like(left)
         formula = f"Σ over the {len(places)} elements it shifts of ∂L/∂y"
     largest, share = largest_terms(left, right)
-    largest = tuple(SumTerm(tuple(int(i) for i in places[term.position]), term.left,
-                            term.right, term.value) for term in largest)
+    largest = placed(largest, places.__getitem__)
     return (ChainLink(f"∂L/∂{wrt_label}", value, 1, "sum", formula, len(places), "places",
                       largest, share),)
