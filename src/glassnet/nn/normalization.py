@@ -351,10 +351,14 @@ def _export_layer_norm(
     return b.cast(normalised, np.float32, f"{name}_to_float"), shape
 
 
+# what a model file says of a BatchNorm1d or BatchNorm2d
+BATCH_NORM_SETTINGS = {"num_features": COUNT, "eps": number(0.0),
+                       "momentum": number(optional=True), "affine": FLAG,
+                       "track_running_stats": FLAG}
+
 register_layer(
     BatchNorm1d,
-    settings={"num_features": COUNT, "eps": number(0.0), "momentum": number(optional=True),
-              "affine": FLAG, "track_running_stats": FLAG},
+    settings=BATCH_NORM_SETTINGS,
     state=_batch_norm_state,
     export=_export_batch_norm,
     input_shape=lambda layer: (layer.num_features,),

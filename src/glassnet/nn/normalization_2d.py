@@ -11,8 +11,13 @@ from typing import Any
 
 from glassnet.autograd import Tensor, input_tensor
 from glassnet.errors import ShapeError
-from glassnet.nn.normalization import BatchNorm1d, _batch_norm_state, _export_batch_norm
-from glassnet.nn.registry import COUNT, FLAG, Shape, number, register_layer
+from glassnet.nn.normalization import (
+    BATCH_NORM_SETTINGS,
+    BatchNorm1d,
+    _batch_norm_state,
+    _export_batch_norm,
+)
+from glassnet.nn.registry import Shape, register_layer
 
 
 class BatchNorm2d(BatchNorm1d):
@@ -56,8 +61,7 @@ def _export_batch_norm_2d(
 
 register_layer(
     BatchNorm2d,
-    settings={"num_features": COUNT, "eps": number(0.0), "momentum": number(optional=True),
-              "affine": FLAG, "track_running_stats": FLAG},
+    settings=BATCH_NORM_SETTINGS,
     state=_batch_norm_state,
     export=_export_batch_norm_2d,
     keeps_shape=True,
