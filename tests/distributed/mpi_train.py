@@ -8,7 +8,8 @@ with it. Every rank writes its final weights and History to ``OUT/rank<r>.npz``.
 Options: ``--backup DIR`` a BackupAndRestore there; ``--interrupt-after E`` raise in the
 callbacks at the end of epoch E (0-based; before the backup of E is written) and exit 0 after
 writing "interrupted"; ``--die-at-step K`` rank 1 ends its process at step K (0-based, counted
-over epochs) without a word; ``--timeout T``; ``--refusals`` check MPISharding's refusals
+over epochs) without a word (an error raised on a rank is also written to
+``OUT/error-rank<r>.txt``); ``--timeout T``; ``--refusals`` check MPISharding's refusals
 instead of training and print what they said; ``--verbose V`` fit's verbose.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 
 import numpy as np
 
@@ -131,6 +133,11 @@ def main() -> None:
     except KeyboardInterrupt:
         print(f"rank {sharding.rank} interrupted", flush=True)
         return
+    except Exception as error:
+        # The launcher may drop an aborted job's last output: keep the error where a test reads it.
+        with open(os.path.join(arguments.out, f"error-rank{sharding.rank}.txt"), "w") as file:
+            file.write("".join(traceback.format_exception(error)))
+        raise
     arrays = {f"weight:{name}": value for name, value in model.state_dict().items()}
     arrays.update({f"history:{key}": np.array(values) for key, values in history.history.items()})
     np.savez(os.path.join(arguments.out, f"rank{sharding.rank}.npz"), **arrays)

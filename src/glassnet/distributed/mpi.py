@@ -251,6 +251,9 @@ def _run_digests(model: Any, arrays: Sequence[np.ndarray | None], settings: dict
 
 
 _ABORT_REGISTERED = False
+# mpiexec forwards a rank's output and its abort on separate channels; without a moment between
+# them the launcher may end the job before it has passed the error message on.
+OUTPUT_GRACE_SECONDS = 0.5
 
 
 def _abort_at_exit() -> None:
@@ -265,6 +268,7 @@ def _abort_at_exit() -> None:
     def abort() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
+        time.sleep(OUTPUT_GRACE_SECONDS)
         MPI.COMM_WORLD.Abort(ABORT_EXIT_CODE)
 
     atexit.register(abort)
