@@ -186,6 +186,9 @@ def add_to_rows(out: np.ndarray, row: np.ndarray) -> None:
         ):
             _ger(kernel, out, row)
             return
+    if len(out) == 1 and out.ndim == 2:  # one sample: the same sum, without broadcasting's cost
+        out[0] += row
+        return
     out += row
 
 

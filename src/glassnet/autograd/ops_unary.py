@@ -71,14 +71,24 @@ class Tanh(Function):
 # |x| below which e^−x is a normal number in both directions (no overflow, no underflow), by
 # itemsize. There the textbook σ = 1/(1 + e^−x) keeps full relative precision in both tails.
 _EXP_NORMAL_RANGE = {2: 9.0, 4: 80.0, 8: 700.0}
+# By dtype: that range, and the 1 of 1 + eˣ as a 0-d array (it adds faster than a Python 1)
+_SIGMOID_CONSTANTS: dict[np.dtype, tuple[float, np.ndarray]] = {}
+
+
+def _sigmoid_constants(dtype: np.dtype) -> tuple[float, np.ndarray]:
+    constants = _SIGMOID_CONSTANTS[dtype] = (_EXP_NORMAL_RANGE.get(dtype.itemsize, 80.0),
+                                             dtypes.scalar_one(dtype))
+    return constants
 
 
 def _reaches(x: np.ndarray, limit: float) -> bool:
     """Whether some |x| ≥ limit, or a NaN may hide one (NaN counts as reaching it)."""
-    if x.size <= 8:  # the tutorial's layers: Python's max and min of a few floats beat NumPy
-        values = x.ravel().tolist()
-        # `not <`: a comparison with NaN is False, and NaN only stays the max/min when first
-        return bool(values) and not (max(values) < limit and min(values) > -limit)
+    if x.size <= 8:  # the tutorial's layers: a Python loop over a few floats beats NumPy
+        # `not <`: every comparison with NaN is False, so a NaN reaches the limit
+        for value in x.ravel().tolist():
+            if not -limit < value < limit:
+                return True
+        return False
     return x.size > 0 and not np.maximum.reduce(np.abs(x), axis=None) < limit
 
 
@@ -86,8 +96,9 @@ class Sigmoid(Function):
     """y = σ(x) = eˣ/(1 + eˣ) = 1/(1 + e⁻ˣ).  y' = σ(x)·σ(−x) = eˣ/(1 + eˣ)² = y/(1 + eˣ)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        normal_range, one = _SIGMOID_CONSTANTS.get(x.dtype) or _sigmoid_constants(x.dtype)
         # NaN counts as extreme, since the careful form is safe for any input
-        self.extreme = _reaches(x, _EXP_NORMAL_RANGE.get(x.dtype.itemsize, 80.0))
+        self.extreme = _reaches(x, normal_range)
         if self.extreme:  # e^−|x| underflows: the right answer, silenced only here (costly)
             with np.errstate(under="ignore"):
                 return self._far_form(x)
@@ -96,7 +107,7 @@ class Sigmoid(Function):
         # relative precision in both tails (a few ulp); y' is not computed as y(1 − y), which
         # loses it all once y nears 1.
         exp_x = np.exp(x)
-        denominator = exp_x + dtypes.scalar_one(exp_x.dtype)
+        denominator = exp_x + one
         y = exp_x / denominator
         if self.recording:
             self.slope = y / denominator
