@@ -76,7 +76,9 @@ def interleaved_rates(
             time.sleep(SETTLE_SECONDS)
             start = time.perf_counter()
             samples = runs[name]()
-            this_round[name] = samples / (time.perf_counter() - start)
+            # a run timed where it ran (isolated.TimedRun) brings its own seconds
+            seconds = getattr(samples, "seconds", None) or time.perf_counter() - start
+            this_round[name] = samples / seconds
         attempt += 1
         if attempt <= warmup_rounds:
             continue
@@ -124,8 +126,15 @@ class OtherLoad:
         # guest time is already inside user time; steal (another VM's) counts as others' load
         not_busy = ("idle", "iowait", "guest", "guest_nice")
         busy = sum(getattr(times, f) for f in times._fields if f not in not_busy)
-        own = self.psutil.Process().cpu_times()
+        process = self.psutil.Process()
+        own = process.cpu_times()
         own_total = own.user + own.system + own.children_user + own.children_system
+        for child in process.children(recursive=True):  # running ones (isolated.py's contenders)
+            try:
+                child_times = child.cpu_times()
+            except self.psutil.NoSuchProcess:  # ended meanwhile: in children_user from now on
+                continue
+            own_total += child_times.user + child_times.system
         return time.monotonic(), busy, own_total
 
     def cores(self) -> float:

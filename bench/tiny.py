@@ -1,9 +1,11 @@
 """The tutorial's 2-2-1 sigmoid network, 4000 per-sample SGD updates: micrograd vs PyTorch.
 
-Each round builds every contender afresh from the same start (untimed) and times the 4000
-updates; rounds are interleaved and the median is reported. The process first calls
-gn.tune_allocator(), so every contender runs with the same glibc malloc thresholds.
-    .venv/bin/python bench/tiny.py [--rounds 41] [--quick] [--json out.json]
+Each contender runs in a process of its own, with only its own imports (see isolated.py: the
+garbage collector's work depends on what else a process holds), and the same glibc malloc
+thresholds. Each round builds every contender afresh from the same start (untimed) and times
+the 4000 updates; rounds are interleaved and the median is reported. ``--one-process`` runs
+them all in this process instead, beside PyTorch's import, to show the difference.
+    .venv/bin/python bench/tiny.py [--rounds 41] [--quick] [--one-process] [--json out.json]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from harness import (
     tune_allocator_for_this_process,
     write_json,
 )
+from isolated import IsolatedRunner
 from peers import Contender, all_contenders, glassnet_status
 from peers_tiny import PEOPLE, STEPS, make_tiny_data
 
@@ -36,6 +39,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=41, help="timed rounds (median reported)")
     parser.add_argument("--quick", action="store_true", help="2 rounds")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--one-process", action="store_true",
+                        help="every contender in this process rather than one process each")
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.rounds = 2
@@ -46,15 +51,22 @@ def main() -> None:
     arguments = parse_arguments()
     print(f"Tiny network 2-2-1 sigmoid, MSE, SGD lr 0.1: {STEPS} per-sample updates "
           f"(1000 epochs x {len(PEOPLE)} people); {arguments.rounds} rounds, median")  # fmt: skip
-    allocator_tuned = tune_allocator_for_this_process()
+    print("each contender in " + ("this one process" if arguments.one_process
+                                  else "a process of its own, with only its own imports"))
+    allocator_tuned = tune_allocator_for_this_process(contenders_here=arguments.one_process)
     other_load = OtherLoad()
     data = make_tiny_data()
     contenders = all_contenders("tiny")
     runners: dict[str, Any] = {}
+    if not arguments.one_process:
+        runners = {contender.name: IsolatedRunner(contender.make) for contender in contenders}
 
     def fresh(contender: Contender) -> Callable[[], None]:
         def prepare() -> None:
-            runners[contender.name] = contender.make(data)
+            if arguments.one_process:
+                runners[contender.name] = contender.make(data)
+            else:
+                runners[contender.name].prepare()
 
         return prepare
 
@@ -65,6 +77,9 @@ def main() -> None:
     )
     seconds = {name: [STEPS / rate for rate in rates] for name, rates in rounds.rates.items()}
     predictions = {name: runner.predict() for name, runner in runners.items()}
+    for runner in runners.values():
+        if isinstance(runner, IsolatedRunner):
+            runner.close()
 
     medians = {name: statistics.median(values) for name, values in seconds.items()}
     rows = []
@@ -99,7 +114,7 @@ def main() -> None:
                     for name, values in seconds.items()},
         "predictions": {name: values.tolist() for name, values in predictions.items()},
         "other_load_cores": other_load.cores(), "rounds_redone": rounds.redone,
-        "allocator_tuned": allocator_tuned,
+        "allocator_tuned": allocator_tuned, "one_process": arguments.one_process,
         "targets": [target.to_json() for target in targets],
     })  # fmt: skip
 

@@ -1,0 +1,64 @@
+"""bench/isolated.py: a contender timed in a process of its own computes what it computes here,
+keeps its own imports, and its child-measured seconds are the ones the rounds use."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from harness import OtherLoad, interleaved_rates  # noqa: E402
+from isolated import IsolatedRunner, TimedRun  # noqa: E402
+from peers_tiny import STEPS, PythonByHand, make_tiny_data  # noqa: E402
+
+
+def test_a_contender_in_its_own_process_makes_the_same_updates_as_here():
+    here = PythonByHand(make_tiny_data())
+    here.run(STEPS)
+    runner = IsolatedRunner(PythonByHand)
+    try:
+        runner.prepare()
+        finished = runner.run(STEPS)
+        assert finished == STEPS and finished.seconds > 0
+        assert np.array_equal(runner.predict(), here.predict())  # the same floats, bit for bit
+        runner.prepare()  # a fresh contender: back to the start
+        runner.run(1)
+        assert not np.array_equal(runner.predict(), here.predict())
+    finally:
+        runner.close()
+    assert runner.child.returncode == 0
+
+
+def test_the_child_imports_only_its_contenders_modules():
+    runner = IsolatedRunner(PythonByHand)
+    try:
+        runner.ask("prepare")
+        runner.child.stdin.write("modules\n")  # not a request the child knows: it stops
+        runner.child.stdin.flush()
+    finally:
+        runner.child.stdin.close()
+    assert runner.child.wait(timeout=30) != 0  # an unknown request is an error, not ignored
+    probe = IsolatedRunner(PythonByHand)
+    try:
+        assert probe.ask("loaded torch glassnet") == {"torch": False, "glassnet": False}
+    finally:
+        probe.close()
+
+
+def test_the_rounds_use_the_seconds_measured_in_the_child():
+    rates = interleaved_rates({"a": lambda: TimedRun(100, 0.5), "b": lambda: TimedRun(100, 2.0)},
+                              rounds=2, collect_garbage=False).rates
+    assert rates == {"a": [200.0, 200.0], "b": [50.0, 50.0]}
+
+
+def test_a_busy_child_counts_as_this_process_s_own_load():
+    runner = IsolatedRunner(PythonByHand)
+    try:
+        runner.prepare()
+        load = OtherLoad()
+        child_seconds = sum(runner.run(STEPS * 10).seconds for _ in range(10))
+        own_seconds = load._snapshot()[2] - load.start[2]
+        # the child's CPU time is ours (what other processes used is the rest of the machine's)
+        assert own_seconds >= 0.8 * child_seconds
+    finally:
+        runner.close()
