@@ -75,14 +75,7 @@ def test_a_target_survives_the_json_the_scripts_hand_to_run_all():
     assert Target.from_json(entry) == target
 
 
-class QuietMachine:
-    def cores(self):
-        return 0.0
-
-
-def test_no_contender_always_runs_right_after_the_same_one(monkeypatch):
-    monkeypatch.setattr(harness, "SETTLE_SECONDS", 0.0)
-    monkeypatch.setattr(harness, "OtherLoad", QuietMachine)  # psutil is a bench extra
+def test_no_contender_always_runs_right_after_the_same_one(quick_rounds):
     calls = []
 
     def run(name):
@@ -106,10 +99,8 @@ def test_no_contender_always_runs_right_after_the_same_one(monkeypatch):
 
 @pytest.mark.parametrize("collect_garbage, collections", [(True, 3 * 2), (False, 0)])
 def test_garbage_is_collected_before_each_timed_run_unless_turned_off(
-    monkeypatch, collect_garbage, collections
+    monkeypatch, quick_rounds, collect_garbage, collections
 ):
-    monkeypatch.setattr(harness, "SETTLE_SECONDS", 0.0)
-    monkeypatch.setattr(harness, "OtherLoad", QuietMachine)
     events = []
     monkeypatch.setattr(harness.gc, "collect", lambda: events.append("collect"))
 

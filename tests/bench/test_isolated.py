@@ -1,15 +1,12 @@
 """bench/isolated.py: a contender timed in a process of its own computes what it computes here,
 keeps its own imports, and its child-measured seconds are the ones the rounds use."""
 
-import sys
-from pathlib import Path
-
+import harness
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from harness import OtherLoad, interleaved_rates  # noqa: E402
-from isolated import IsolatedRunner, TimedRun  # noqa: E402
-from peers_tiny import STEPS, PythonByHand, make_tiny_data  # noqa: E402
+import pytest
+from harness import interleaved_rates
+from isolated import IsolatedRunner, TimedRun
+from peers_tiny import STEPS, PythonByHand, make_tiny_data
 
 
 def test_a_contender_in_its_own_process_makes_the_same_updates_as_here():
@@ -45,17 +42,18 @@ def test_the_child_imports_only_its_contenders_modules():
         probe.close()
 
 
-def test_the_rounds_use_the_seconds_measured_in_the_child():
+def test_the_rounds_use_the_seconds_measured_in_the_child(quick_rounds):
     rates = interleaved_rates({"a": lambda: TimedRun(100, 0.5), "b": lambda: TimedRun(100, 2.0)},
                               rounds=2, collect_garbage=False).rates
     assert rates == {"a": [200.0, 200.0], "b": [50.0, 50.0]}
 
 
 def test_a_busy_child_counts_as_this_process_s_own_load():
+    pytest.importorskip("psutil", reason="OtherLoad needs psutil: pip install -e '.[bench]'")
     runner = IsolatedRunner(PythonByHand)
     try:
         runner.prepare()
-        load = OtherLoad()
+        load = harness.OtherLoad()
         child_seconds = sum(runner.run(STEPS * 10).seconds for _ in range(10))
         own_seconds = load._snapshot()[2] - load.start[2]
         # the child's CPU time is ours (what other processes used is the rest of the machine's)
