@@ -24,10 +24,16 @@ def test_a_refused_data_file_exits_2_with_the_clis_line(tmp_path):
                            "header has 3 ('a', 'b', 'y').\n")
 
 
+def default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT to a child process needs POSIX signals")
 def test_prints_its_address_and_stops_cleanly_on_sigint():
+    # As from a terminal: a suite started in the background (`make test &`) ignores SIGINT, and a
+    # child that inherits that ignores Ctrl-C too, which is the shell's doing, not the server's.
     process = subprocess.Popen(COMMAND, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=default_sigint)
     try:
         line = process.stdout.readline()
         assert re.fullmatch(r"Playground at http://127\.0\.0\.1:(\d+)/\n", line), line
