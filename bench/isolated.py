@@ -79,10 +79,11 @@ class IsolatedRunner:
         return np.array(self.ask("predict"))
 
     def close(self) -> None:
-        if self.child.poll() is None:
-            assert self.child.stdin is not None
-            self.child.stdin.close()
-            self.child.wait(timeout=30)
+        """End the child (its loop ends with its stdin) and close both pipes."""
+        assert self.child.stdin is not None and self.child.stdout is not None
+        self.child.stdin.close()
+        self.child.wait(timeout=30)
+        self.child.stdout.close()
 
 
 def serve(module_name: str, class_name: str) -> None:

@@ -199,6 +199,33 @@ def test_add_to_rows_refuses_what_numpy_refuses():
         _blas.add_to_rows(np.ones((512, 512)), np.ones(511))
 
 
+@pytest.mark.parametrize(
+    "out, row",
+    [
+        pytest.param(np.array([[1.5, -2.0, 1e-8]]), np.array([1e8, 3.0, 1.0]), id="one-row"),
+        pytest.param(np.array([[1.5, -2.0]], np.float32), np.array([0.1, 1e-9]), id="mixed"),
+        pytest.param(np.array([[1.5, -2.0]]), np.array([[0.25, 4.0]]), id="row-as-matrix"),
+        pytest.param(np.array([[1.5, -2.0]]), np.array([0.25]), id="one-number-row"),
+        pytest.param(np.array([[1.5]]), np.array([0.25]), id="one-by-one"),
+    ],
+)
+def test_add_to_rows_on_one_sample_is_numpys_broadcast_add_bit_for_bit(out, row):
+    expected = out.copy()
+    expected += row
+    _blas.add_to_rows(out, row)
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype == expected.dtype
+
+
+def test_add_to_rows_on_one_sample_refuses_what_numpy_refuses():
+    with pytest.raises(ValueError, match="broadcast"):
+        _blas.add_to_rows(np.ones((1, 3)), np.ones(2))
+    read_only = np.ones((1, 3))
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        _blas.add_to_rows(read_only, np.ones(3))
+
+
 def test_add_to_rows_with_a_row_inside_out_is_numpys_answer():
     out = np.arange(512.0 * 512).reshape(512, 512)
     expected = out + out[3]

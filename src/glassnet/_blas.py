@@ -186,7 +186,8 @@ def add_to_rows(out: np.ndarray, row: np.ndarray) -> None:
         ):
             _ger(kernel, out, row)
             return
-    if len(out) == 1 and out.ndim == 2:  # one sample: the same sum, without broadcasting's cost
+    # one sample: the same sum without broadcasting, which costs more than the addition itself
+    if out.ndim == 2 and len(out) == 1 and row.ndim == 1:
         out[0] += row
         return
     out += row

@@ -32,9 +32,9 @@ def test_the_child_imports_only_its_contenders_modules():
         runner.ask("prepare")
         runner.child.stdin.write("modules\n")  # not a request the child knows: it stops
         runner.child.stdin.flush()
+        assert runner.child.wait(timeout=30) != 0  # an unknown request is an error, not ignored
     finally:
-        runner.child.stdin.close()
-    assert runner.child.wait(timeout=30) != 0  # an unknown request is an error, not ignored
+        runner.close()
     probe = IsolatedRunner(PythonByHand)
     try:
         assert probe.ask("loaded torch glassnet") == {"torch": False, "glassnet": False}
