@@ -86,6 +86,25 @@ class IsolatedRunner:
         self.child.stdout.close()
 
 
+class InProcessRunner:
+    """IsolatedRunner's interface for a contender built and run in this process."""
+
+    def __init__(self, make: Any, data: Any) -> None:
+        self.make, self.data, self.runner = make, data, None
+
+    def prepare(self) -> None:
+        self.runner = self.make(self.data)
+
+    def run(self, steps: int) -> int:
+        return self.runner.run(steps)
+
+    def predict(self) -> Any:
+        return self.runner.predict()
+
+    def close(self) -> None:
+        """Nothing to end: here for the interface."""
+
+
 def serve(module_name: str, class_name: str) -> None:
     """The child's loop: answer each request of stdin with one JSON line on stdout."""
     import gc

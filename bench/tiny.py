@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from harness import (
@@ -26,8 +24,8 @@ from harness import (
     tune_allocator_for_this_process,
     write_json,
 )
-from isolated import IsolatedRunner
-from peers import Contender, all_contenders, glassnet_status
+from isolated import InProcessRunner, IsolatedRunner
+from peers import all_contenders, glassnet_status
 from peers_tiny import PEOPLE, STEPS, make_tiny_data
 
 REFERENCES = ("micrograd", "torch_per_sample")
@@ -57,29 +55,17 @@ def main() -> None:
     other_load = OtherLoad()
     data = make_tiny_data()
     contenders = all_contenders("tiny")
-    runners: dict[str, Any] = {}
-    if not arguments.one_process:
-        runners = {contender.name: IsolatedRunner(contender.make) for contender in contenders}
-
-    def fresh(contender: Contender) -> Callable[[], None]:
-        def prepare() -> None:
-            if arguments.one_process:
-                runners[contender.name] = contender.make(data)
-            else:
-                runners[contender.name].prepare()
-
-        return prepare
-
+    runners = {contender.name: InProcessRunner(contender.make, data) if arguments.one_process
+               else IsolatedRunner(contender.make) for contender in contenders}
     rounds = interleaved_rates(
-        {c.name: (lambda name=c.name: runners[name].run(STEPS)) for c in contenders},
+        {name: (lambda runner=runner: runner.run(STEPS)) for name, runner in runners.items()},
         arguments.rounds,
-        prepare={c.name: fresh(c) for c in contenders},
+        prepare={name: runner.prepare for name, runner in runners.items()},
     )
     seconds = {name: [STEPS / rate for rate in rates] for name, rates in rounds.rates.items()}
     predictions = {name: runner.predict() for name, runner in runners.items()}
     for runner in runners.values():
-        if isinstance(runner, IsolatedRunner):
-            runner.close()
+        runner.close()
 
     medians = {name: statistics.median(values) for name, values in seconds.items()}
     rows = []

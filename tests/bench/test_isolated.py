@@ -5,13 +5,14 @@ import harness
 import numpy as np
 import pytest
 from harness import interleaved_rates
-from isolated import IsolatedRunner, TimedRun
+from isolated import InProcessRunner, IsolatedRunner, TimedRun
 from peers_tiny import STEPS, PythonByHand, make_tiny_data
 
 
 def test_a_contender_in_its_own_process_makes_the_same_updates_as_here():
-    here = PythonByHand(make_tiny_data())
-    here.run(STEPS)
+    here = InProcessRunner(PythonByHand, make_tiny_data())  # the interface of --one-process
+    here.prepare()
+    assert here.run(STEPS) == STEPS
     runner = IsolatedRunner(PythonByHand)
     try:
         runner.prepare()
