@@ -58,9 +58,12 @@ class IsolatedRunner:
 
     def ask(self, request: str) -> Any:
         assert self.child.stdin is not None and self.child.stdout is not None
-        self.child.stdin.write(request + "\n")
-        self.child.stdin.flush()
-        answer = self.child.stdout.readline()
+        try:
+            self.child.stdin.write(request + "\n")
+            self.child.stdin.flush()
+            answer = self.child.stdout.readline()
+        except BrokenPipeError:  # it had ended before the request
+            answer = ""
         if not answer:
             raise RuntimeError(f"{self.name}'s process ended (exit status "
                                f"{self.child.wait()}) when asked {request!r}")
@@ -81,7 +84,10 @@ class IsolatedRunner:
     def close(self) -> None:
         """End the child (its loop ends with its stdin) and close both pipes."""
         assert self.child.stdin is not None and self.child.stdout is not None
-        self.child.stdin.close()
+        try:
+            self.child.stdin.close()
+        except BrokenPipeError:  # it had ended already, with a request unread
+            pass
         self.child.wait(timeout=30)
         self.child.stdout.close()
 

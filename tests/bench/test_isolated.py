@@ -61,3 +61,14 @@ def test_a_busy_child_counts_as_this_process_s_own_load():
         assert own_seconds >= 0.8 * child_seconds
     finally:
         runner.close()
+
+
+def test_a_child_that_died_is_named_with_its_exit_status():
+    runner = IsolatedRunner(PythonByHand)
+    runner.child.kill()
+    runner.child.wait()
+    with pytest.raises(RuntimeError, match=r"PythonByHand's process ended \(exit status -9\) "
+                                           r"when asked 'prepare'"):
+        runner.prepare()
+    runner.close()  # and closing it after that raises nothing
+    assert runner.child.stdout.closed
