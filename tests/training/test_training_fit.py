@@ -336,3 +336,16 @@ def test_a_float64_model_gets_float64_data_everywhere():
     with gn.no_grad():
         exact = model(gn.tensor(X, dtype=np.float64)).data
     np.testing.assert_array_equal(predict(model, X), exact)
+
+
+def test_a_batch_norm_without_running_statistics_trains_and_predicts():
+    # it normalises over the batch even in eval mode, so a one-row look at the model's output
+    # shape cannot run it; fit and predict must still work on batches of more than one row
+    X, y = blobs(n=60)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8, track_running_stats=False),
+                          nn.ReLU(), nn.Linear(8, 3))
+    history = fit(model, X, y, loss="cross_entropy", optimizer=sgd(model), epochs=5,
+                  batch_size=20, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    probabilities = predict(model, X[:7])
+    assert probabilities.shape == (7, 3) and np.all(np.isfinite(probabilities))

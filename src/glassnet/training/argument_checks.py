@@ -242,12 +242,14 @@ def prepare_target(
 
 
 def probe_output_shape(model: Any, X: np.ndarray) -> tuple[int, ...]:
-    """The model's output shape per sample, from one row run in eval mode without a graph."""
+    """The model's output shape per sample, from the first rows of X run in eval mode without a
+    graph: two of them (one if X has one), so that a layer that normalises over the batch even
+    in eval mode (BatchNorm without running statistics) has more than one value per feature."""
     modes = snapshot_modes(model)
     model.eval()
     try:
         with no_grad():
-            output = model(detached(X[:1]))
+            output = model(detached(X[:2]))
     finally:
         restore_modes(modes)
     return tuple(np.shape(output.data if isinstance(output, Tensor) else output)[1:])
