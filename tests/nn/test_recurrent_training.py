@@ -62,8 +62,8 @@ def test_summary_shows_each_output_shape():
     model = nn.Sequential(nn.GRU(1, 8, num_layers=3, batch_first=True), nn.LastTimeStep(),
                           nn.Linear(8, 2))
     text = str(model.summary((40, 1)))
-    # output (N, L, H), then h_n (num_layers, N, H): the summary's batch of 2 is its middle axis
-    assert "0 (GRU)            (N, 40, 8), (3, 2, 8)" in text
+    # output (N, L, H), then h_n (num_layers, N, H), its batch axis in the middle
+    assert "0 (GRU)            (N, 40, 8), (3, N, 8)" in text
     assert "1 (LastTimeStep)   (N, 8)" in text
     assert f"{model[0].num_parameters():,}" in text
 

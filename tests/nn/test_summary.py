@@ -93,7 +93,7 @@ def test_float64_model_gets_float64_dummy_input(float64_default):
     model = _model()
     model[0].register_forward_hook(lambda m, inputs, out: seen.append(inputs[0].dtype))
     model.summary((4,))
-    assert seen == [np.float64]
+    assert seen and all(dtype == np.float64 for dtype in seen)
 
 
 def test_a_wrong_input_shape_raises_the_layer_error_and_restores_the_model():
@@ -103,3 +103,20 @@ def test_a_wrong_input_shape_raises_the_layer_error_and_restores_the_model():
     assert all(m.training for m in model.modules())
     model(np.zeros((2, 4)))  # no hook left behind
     assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_the_batch_axis_is_named_n_wherever_a_layer_puts_it():
+    # h_n and c_n are (layers, N, hidden): with 2 layers their first axis equals a 2-row batch
+    model = nn.Sequential(nn.LSTM(3, 5, batch_first=True, num_layers=2), nn.LastTimeStep(),
+                          nn.Linear(5, 2))
+    rows = model.summary((7, 3)).rows
+    assert rows[0].output_shape == "(N, 7, 5), (2, N, 5), (2, N, 5)"
+    assert rows[2].output_shape == "(N, 2)"
+    one_layer = nn.Sequential(nn.GRU(3, 2, batch_first=True), nn.LastTimeStep())
+    assert one_layer.summary((7, 3)).rows[0].output_shape == "(N, 7, 2), (1, N, 2)"
+
+
+def test_a_size_equal_to_a_batch_size_is_not_taken_for_the_batch_axis():
+    model = nn.Sequential(nn.Linear(4, 2), nn.ReLU(), nn.Linear(2, 3))
+    shapes = [row.output_shape for row in model.summary((4,)).rows]
+    assert shapes == ["(N, 2)", "(N, 2)", "(N, 3)"]

@@ -1,7 +1,7 @@
 """``Module.summary``: the layers of a model, their output shapes and parameter counts, as a table.
 
-The output shapes come from one forward pass on a batch of zeros (or the given input), run in
-eval mode under ``no_grad`` with a forward hook on every sub-module; the training flags are
+The output shapes come from forward passes on batches of zeros (or one pass on the given input),
+run in eval mode under ``no_grad`` with a forward hook on every sub-module; the training flags are
 restored afterwards, so running statistics and the random generator are untouched.
 """
 
@@ -19,7 +19,10 @@ from glassnet.errors import ShapeError
 if TYPE_CHECKING:
     from glassnet.nn.module import Module
 
-DUMMY_BATCH = 2  # two rows, so the batch axis is recognisable (and shown as N) in every output
+# Two passes, on 2 rows and on 3: an axis of an output that is 2 long in the first and 3 in the
+# second is the batch axis, shown as N, wherever a layer puts it (a recurrent layer's h_n is
+# (layers, N, hidden)); any other axis keeps its size, even one that happens to equal a batch size.
+DUMMY_BATCHES = (2, 3)
 
 
 @dataclass
@@ -78,18 +81,30 @@ class ModelSummary:
     __repr__ = __str__
 
 
-def _shape_text(value: Any, batch: int | None) -> str:
-    """(N, 16) for a Tensor whose first axis is the batch; tuples of outputs joined by commas."""
+def _shapes(value: Any) -> list[tuple[int, ...]]:
+    """The shape of each array in a layer's output (a Tensor, an array, or a tuple of them)."""
     if isinstance(value, (tuple, list)):
-        return ", ".join(_shape_text(v, batch) for v in value)
-    shape = tuple(np.shape(value.data if isinstance(value, Tensor) else value))
-    parts = [str(n) for n in shape]
-    if batch is not None and parts and shape[0] == batch:
-        parts[0] = "N"
-    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+        return [shape for item in value for shape in _shapes(item)]
+    return [tuple(np.shape(value.data if isinstance(value, Tensor) else value))]
 
 
-def _dummy_input(model: Module, input_shape: Any) -> np.ndarray:
+def _shape_text(passes: Sequence[list[tuple[int, ...]]]) -> str:
+    """(N, 16) from the shapes one output had in each pass (see DUMMY_BATCHES); one pass: the
+    sizes as they are. Several arrays are joined by commas."""
+    texts = []
+    for index, shape in enumerate(passes[0]):
+        parts = [str(n) for n in shape]
+        if len(passes) == len(DUMMY_BATCHES):
+            for axis in range(len(shape)):
+                sizes = tuple(p[index][axis] if index < len(p) and axis < len(p[index]) else None
+                              for p in passes)
+                if sizes == DUMMY_BATCHES:
+                    parts[axis] = "N"
+        texts.append("(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")")
+    return ", ".join(texts)
+
+
+def _dummy_input(model: Module, input_shape: Any, batch: int) -> np.ndarray:
     try:
         shape = tuple(int(n) for n in input_shape)
     except TypeError:
@@ -97,7 +112,7 @@ def _dummy_input(model: Module, input_shape: Any) -> np.ndarray:
     if any(n < 0 for n in shape):
         raise ShapeError(f"summary: input_shape must hold sizes >= 0; got {input_shape}.")
     dtype = next((p.dtype for p in model.parameters()), np.dtype(get_default_dtype()))
-    return np.zeros((DUMMY_BATCH, *shape), dtype=dtype)
+    return np.zeros((batch, *shape), dtype=dtype)
 
 
 def summarize(model: Module, input_shape: Any = None, input: Any = None) -> ModelSummary:
@@ -106,29 +121,37 @@ def summarize(model: Module, input_shape: Any = None, input: Any = None) -> Mode
         input_shape, input = None, input_shape
     if input_shape is not None and input is not None:
         raise ValueError("summary: give input_shape or input, not both.")
-    batch: int | None = None
+    inputs = [input] if input is not None else []
     if input_shape is not None:
-        input, batch = _dummy_input(model, input_shape), DUMMY_BATCH
+        inputs = [_dummy_input(model, input_shape, batch) for batch in DUMMY_BATCHES]
     named = list(model.named_modules())[1:]  # the model itself is the table's title
-    outputs: dict[int, str] = {}
+    # per module, the shapes of its output in each pass
+    passes: dict[int, list[list[tuple[int, ...]]]] = {}
     input_text = None
-    if input is not None:
-        input_text = _shape_text(input, batch)
+    if inputs:
+        input_text = _shape_text([_shapes(x) for x in inputs])
 
         def record(module: Module, _inputs: tuple, output: Any) -> None:
-            outputs.setdefault(id(module), _shape_text(output, batch))
+            runs = passes.setdefault(id(module), [])
+            if len(runs) < len(done) + 1:  # a module called twice in a pass: its first output
+                runs.append(_shapes(output))
 
         handles = [module.register_forward_hook(record) for _, module in named]
         modes = [(module, module.training) for module in model.modules()]
+        done: list[Any] = []  # the inputs already run
         try:
             model.eval()
             with no_grad():
-                model(input)
+                for x in inputs:
+                    model(x)
+                    done.append(x)
         finally:
             for handle in handles:
                 handle.remove()
             for module, training in modes:
                 object.__setattr__(module, "training", training)
+    outputs = {key: _shape_text(runs) for key, runs in passes.items()
+               if len(runs) == len(inputs)}
     summary = ModelSummary(type(model).__name__, input_shape=input_text)
     for name, module in named:
         summary.rows.append(LayerRow(
