@@ -244,3 +244,23 @@ def test_loading_imports_nothing_named_in_the_file(signed):
     data = signed(edit_document=_set(["architecture", "layers", 2, "type"], "antigravity"))
     _refused(data, "unknown layer type 'antigravity'")
     assert "antigravity" not in sys.modules
+
+
+def test_a_batch_norm_saved_before_it_took_bias_loads_with_its_bias(signed, small_model):
+    def forget_the_setting(document):
+        del document["architecture"]["layers"][1]["bias"]
+
+    loaded = read_bundle(signed(edit_document=forget_the_setting)).model
+    assert loaded[1].bias is not None
+    np.testing.assert_array_equal(loaded[1].bias.data, small_model[1].bias.data)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_set(["architecture", "layers", 1, "bias"], False), r"unexpected \['1.bias'\]"),
+        (_set(["architecture", "layers", 1, "bias"], None), r"\.bias must be true or false"),
+    ],
+)
+def test_a_batch_norm_bias_setting_must_agree_with_the_tensors(signed, edit, message):
+    _refused(signed(edit_document=edit), message)

@@ -33,6 +33,7 @@ def _every_layer_type() -> nn.Module:
         nn.ReLU(),
         nn.BatchNorm1d(5, track_running_stats=False),
         nn.LayerNorm(5, bias=False),
+        nn.BatchNorm1d(5, bias=False),
         nn.LogSoftmax(dim=1),
         nn.Softmax(dim=-1),
     )

@@ -26,6 +26,7 @@ import numpy as np
 from glassnet import nn, random
 from glassnet.errors import ModelFormatError
 from glassnet.nn.registry import (
+    REQUIRED,
     LayerType,
     Setting,
     StateSpec,
@@ -255,13 +256,16 @@ def _validate(config: Any, where: str) -> dict[str, Any]:
         )
     settings = entry.settings
     given = set(config) - {"type"}
-    if given != set(settings):
-        missing, extra = set(settings) - given, given - set(settings)
+    # a setting with a default may be left out: files written before the layer had it
+    absent = {name for name in set(settings) - given if settings[name].default is not REQUIRED}
+    missing, extra = set(settings) - given - absent, given - set(settings)
+    if missing or extra:
         raise ModelFormatError(
             f"{where} ({kind}): expected the settings {sorted(settings)}; missing "
             f"{sorted(missing)}, unexpected {sorted(extra, key=str)[:5]}."
         )
-    checked = {name: CHECKS[setting.kind](setting, config[name], f"{where}.{name}")
+    values = {**{name: settings[name].default for name in absent}, **config}
+    checked = {name: CHECKS[setting.kind](setting, values[name], f"{where}.{name}")
                for name, setting in settings.items()}
     return {"type": kind, **checked}
 

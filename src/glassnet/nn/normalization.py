@@ -34,6 +34,7 @@ from glassnet.nn.registry import (
     COUNT,
     FLAG,
     SHAPE,
+    Setting,
     Shape,
     StateSpec,
     number,
@@ -269,11 +270,19 @@ class LayerNorm(Module):
 
 
 # -- files and ONNX -----------------------------------------------------------------------------
+def _batch_norm_config(layer: BatchNorm1d) -> dict[str, Any]:
+    return {"num_features": layer.num_features, "eps": layer.eps, "momentum": layer.momentum,
+            "affine": layer.affine, "track_running_stats": layer.track_running_stats,
+            "bias": layer.bias is not None if layer.affine else True}
+
+
 def _batch_norm_state(config: dict[str, Any]) -> StateSpec:
     features: Shape = (config["num_features"],)
     state: StateSpec = {}
     if config["affine"]:
-        state.update(weight=(features, "float"), bias=(features, "float"))
+        state["weight"] = (features, "float")
+        if config["bias"]:
+            state["bias"] = (features, "float")
     if config["track_running_stats"]:
         state.update(running_mean=(features, "float"), running_var=(features, "float"),
                      num_batches_tracked=((), "int64"))
@@ -351,14 +360,16 @@ def _export_layer_norm(
     return b.cast(normalised, np.float32, f"{name}_to_float"), shape
 
 
-# what a model file says of a BatchNorm1d or BatchNorm2d
+# what a model file says of a BatchNorm1d or BatchNorm2d; files from before BatchNorm took
+# bias= leave it out, and had a β whenever affine
 BATCH_NORM_SETTINGS = {"num_features": COUNT, "eps": number(0.0),
                        "momentum": number(optional=True), "affine": FLAG,
-                       "track_running_stats": FLAG}
+                       "track_running_stats": FLAG, "bias": Setting("flag", default=True)}
 
 register_layer(
     BatchNorm1d,
     settings=BATCH_NORM_SETTINGS,
+    config=_batch_norm_config,
     state=_batch_norm_state,
     export=_export_batch_norm,
     input_shape=lambda layer: (layer.num_features,),

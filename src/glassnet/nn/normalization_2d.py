@@ -14,6 +14,7 @@ from glassnet.errors import ShapeError
 from glassnet.nn.normalization import (
     BATCH_NORM_SETTINGS,
     BatchNorm1d,
+    _batch_norm_config,
     _batch_norm_state,
     _export_batch_norm,
 )
@@ -62,6 +63,7 @@ def _export_batch_norm_2d(
 register_layer(
     BatchNorm2d,
     settings=BATCH_NORM_SETTINGS,
+    config=_batch_norm_config,
     state=_batch_norm_state,
     export=_export_batch_norm_2d,
     keeps_shape=True,

@@ -47,6 +47,16 @@ SETTING_KINDS = (
 )
 
 
+class _Required:
+    """The default of a Setting that every file must give."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()
+
+
 @dataclass(frozen=True)
 class Setting:
     """The values one constructor argument may take in a model file.
@@ -57,6 +67,9 @@ class Setting:
     ``options``), "shape" (a list of counts), "integers" (an integer or a list of ``length``
     integers, each from ``low`` to ``high``, or null when ``optional``), "padding" (what
     "integers" takes, or one of ``options``: "same", "valid").
+
+    ``default``: the value of a setting a file leaves out (one written before the layer had the
+    argument); REQUIRED, the default, makes a file without it invalid.
     """
 
     kind: str
@@ -65,6 +78,7 @@ class Setting:
     optional: bool = False
     options: tuple[str, ...] = ()
     length: int = 1
+    default: Any = REQUIRED
 
 
 COUNT = Setting("count")
