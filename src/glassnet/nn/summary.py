@@ -91,13 +91,14 @@ def _shapes(value: Any) -> list[tuple[int, ...]]:
 def _shape_text(passes: Sequence[list[tuple[int, ...]]]) -> str:
     """(N, 16) from the shapes one output had in each pass (see DUMMY_BATCHES); one pass: the
     sizes as they are. Several arrays are joined by commas."""
+    name_batch_axis = len(passes) == len(DUMMY_BATCHES)
     texts = []
     for index, shape in enumerate(passes[0]):
         parts = [str(n) for n in shape]
-        if len(passes) == len(DUMMY_BATCHES):
-            for axis in range(len(shape)):
-                sizes = tuple(p[index][axis] if index < len(p) and axis < len(p[index]) else None
-                              for p in passes)
+        if name_batch_axis:
+            same_array = [shapes[index] for shapes in passes if index < len(shapes)]
+            # not strict: an axis a pass lacks cannot be the batch axis
+            for axis, sizes in enumerate(zip(*same_array, strict=False)):
                 if sizes == DUMMY_BATCHES:
                     parts[axis] = "N"
         texts.append("(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")")
@@ -125,33 +126,31 @@ def summarize(model: Module, input_shape: Any = None, input: Any = None) -> Mode
     if input_shape is not None:
         inputs = [_dummy_input(model, input_shape, batch) for batch in DUMMY_BATCHES]
     named = list(model.named_modules())[1:]  # the model itself is the table's title
-    # per module, the shapes of its output in each pass
-    passes: dict[int, list[list[tuple[int, ...]]]] = {}
+    # per pass, each module's output shapes (its first output, if a pass calls it twice)
+    passes: list[dict[int, list[tuple[int, ...]]]] = []
+    outputs: dict[int, str] = {}
     input_text = None
     if inputs:
         input_text = _shape_text([_shapes(x) for x in inputs])
 
         def record(module: Module, _inputs: tuple, output: Any) -> None:
-            runs = passes.setdefault(id(module), [])
-            if len(runs) < len(done) + 1:  # a module called twice in a pass: its first output
-                runs.append(_shapes(output))
+            passes[-1].setdefault(id(module), _shapes(output))
 
         handles = [module.register_forward_hook(record) for _, module in named]
         modes = [(module, module.training) for module in model.modules()]
-        done: list[Any] = []  # the inputs already run
         try:
             model.eval()
             with no_grad():
                 for x in inputs:
+                    passes.append({})
                     model(x)
-                    done.append(x)
         finally:
             for handle in handles:
                 handle.remove()
             for module, training in modes:
                 object.__setattr__(module, "training", training)
-    outputs = {key: _shape_text(runs) for key, runs in passes.items()
-               if len(runs) == len(inputs)}
+        outputs = {key: _shape_text([shapes[key] for shapes in passes]) for key in passes[0]
+                   if all(key in shapes for shapes in passes)}
     summary = ModelSummary(type(model).__name__, input_shape=input_text)
     for name, module in named:
         summary.rows.append(LayerRow(
