@@ -56,7 +56,7 @@ def test_a_graph_without_linear_layers_gives_the_gradients_size():
     loss.backward()
     assert explanation.layers == () and explanation.strongest is None
     assert explanation.gradient.rms == pytest.approx(np.sqrt(np.mean(w.grad**2)), rel=1e-12)
-    assert str(explanation).splitlines()[1] == "  1 path(s) from L, through no Linear layer"
+    assert str(explanation).splitlines()[1] == "  1 path from L, through no Linear layer"
 
 
 def test_a_wrt_that_does_not_reach_the_output_has_a_zero_summary():

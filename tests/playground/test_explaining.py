@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,21 @@ def test_neuron_explanation_adds_up_to_the_forward_pass():
     assert reply["z"] == pytest.approx(z, rel=1e-6)
     assert reply["h"] == pytest.approx(max(z, 0.0), rel=1e-5, abs=1e-7)
     assert [term["x"] for term in reply["terms"]] == session.dataset.inputs[11].tolist()
+
+
+def test_the_chinese_text_writes_the_chain_rule_in_chinese_with_the_same_numbers():
+    session = Session(parse_config({"dataset": "xor", "hidden": [4, 2], "optimizer": "sgd",
+                                    "seed": 0}))
+    reply = weight_explanation(session, 2, 1, 0)
+    english_chain = reply["text"].split("gn.explain:\n")[1].split("\nThe next Step")[0]
+    chinese_chain = reply["text_zh"].split("gn.explain):\n")[1].split("\n下一步")[0]
+    assert len(english_chain.splitlines()) == len(chinese_chain.splitlines()) >= 4
+    assert "个样本 n 求和" in chinese_chain and "的反向传播交给第 3 层的值" in chinese_chain
+    for english in ("Σ over", "samples", "units", "give", "what", "backward hands", "mean"):
+        assert english in english_chain and english not in chinese_chain, english
+    for english_line, chinese_line in zip(english_chain.splitlines(), chinese_chain.splitlines(),
+                                          strict=True):
+        numbers = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+        # the same numbers, in the order each language puts them
+        assert sorted(re.findall(numbers, english_line)) == sorted(re.findall(numbers,
+                                                                              chinese_line))

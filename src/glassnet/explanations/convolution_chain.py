@@ -30,6 +30,7 @@ from glassnet.explanations.layers import (
     output_tensor,
     tensor_name,
 )
+from glassnet.explanations.wording import Words
 
 
 def _read(axis: str, stride: int, offset: int) -> str:
@@ -81,17 +82,17 @@ def convolution_chain(
         )
         x_name = input_name(conv.inputs[0], number)
         source_channel = group * conv.inputs[1].shape[1] + channel
-        formula = (f"Σ over {count} positions {positions} of {gradient} · "
-                   f"{x_name}[n, {source_channel}, {reads}]")
+        formula = Words("sum_over_positions", count=count, positions=positions,
+                        inner=f"{gradient} · {x_name}[n, {source_channel}, {reads}]")
         padded = any(before or after for before, after in conv.padding)
         bounds = ", ".join(f"0 ≤ {_read(axis, step, k * spacing - before)} < {length}"
                            for axis, step, k, spacing, (before, _), length in zip(
                                axes[1:], conv.stride, offset, conv.dilation, conv.padding,
                                conv.inputs[0].shape[2:], strict=True))
-        note = f"zero padding: the term is 0 unless {bounds}" if padded else ""
+        note = Words("zero_padding", bounds=bounds) if padded else ""
     else:
         right = np.ones_like(left)
-        formula = f"Σ over {count} positions {positions} of {gradient}"
+        formula = Words("sum_over_positions", count=count, positions=positions, inner=gradient)
         note = ""
     largest, share = largest_terms(left, right)
     shape = (batch, *out)
@@ -104,5 +105,5 @@ def convolution_chain(
         above = op_name(user)
         links.append(ChainLink(f"∂L/∂{y_name}[{sample}, {unit}, {where}]",
                                float(grad_y[(sample, unit, *position)]), number, "top",
-                               f"what {above}'s backward hands layer {number}"))
+                               Words("handed_down", above=above, number=number)))
     return tuple(links)

@@ -49,7 +49,7 @@ def explain(
     derivatives). When there are more than ``max_terms`` paths, paths through the same named
     tensors (``tensor.name``) are grouped into one term; if that is still too many, paths are
     grouped by each use of ``wrt``. Nothing is written to any ``.grad`` and the graph is left
-    as it was.
+    as it was. ``print`` writes it in English; ``.format(language="zh")`` in Chinese.
 
     >>> import glassnet as gn
     >>> w = gn.tensor(0.5, requires_grad=True, dtype="float64", name="w")

@@ -33,6 +33,7 @@ from glassnet.explanations.layers import (
     tensor_name,
 )
 from glassnet.explanations.records import format_number
+from glassnet.explanations.wording import Words
 
 
 def largest_terms(
@@ -88,11 +89,11 @@ def element_chain(
         column = index[1]
         x_name = input_name(linear.inputs[0], number)
         largest, share = largest_terms(grad_z[:, unit], linear.x[:, column])
-        formula = (f"Σ over {samples} samples n of ∂L/∂{z_name}[n, {unit}] · "
-                   f"{x_name}[n, {column}]")
+        formula = Words("sum_over_samples", count=samples,
+                        inner=f"∂L/∂{z_name}[n, {unit}] · {x_name}[n, {column}]")
     else:
         largest, share = largest_terms(grad_z[:, unit], np.ones(samples, grad_z.dtype))
-        formula = f"Σ over {samples} samples n of ∂L/∂{z_name}[n, {unit}]"
+        formula = Words("sum_over_samples", count=samples, inner=f"∂L/∂{z_name}[n, {unit}]")
     links = [ChainLink(f"∂L/∂{wrt_label}", value, number, "sum", formula, samples, "samples",
                        largest, share)]
     sample = largest[0].position if largest else 0  # all 0: sample 0's f′ shows why
@@ -111,7 +112,7 @@ def element_chain(
         if user is None or not is_linear(user) or user.inputs[0]._ctx is not made:
             above = op_name(user)
             links.append(ChainLink(f"∂L/∂{made_name}[{sample}, {unit}]", here, number, "top",
-                                   f"what {above}'s backward hands layer {number}"))
+                                   Words("handed_down", above=above, number=number)))
             return tuple(links)
         linear, number = user, number + 1
         next_user = used_by.get(linear, [None])[0]
@@ -119,8 +120,8 @@ def element_chain(
         weight_name = tensor_name(linear.inputs[1], f"W{number}")
         units = linear.weight.shape[0]
         largest, share = largest_terms(node_grads[linear][sample, :], linear.weight[:, unit])
-        formula = (f"Σ over {units} units m of ∂L/∂{next_z}[{sample}, m] · "
-                   f"{weight_name}[m, {unit}]")
+        formula = Words("sum_over_units", count=units,
+                        inner=f"∂L/∂{next_z}[{sample}, m] · {weight_name}[m, {unit}]")
         links.append(ChainLink(f"∂L/∂{made_name}[{sample}, {unit}]", here, number, "sum",
                                formula, units, "units", largest, share))
         if not largest:
@@ -139,8 +140,9 @@ def _activation_link(
     slope, above = float(slopes[sample, unit]), float(upstream[sample, unit])
     unit_slopes = slopes[:, unit]
     zero = int(np.count_nonzero(unit_slopes == 0))
-    note = (f"unit {unit}: {symbol} mean {format_number(float(unit_slopes.mean()), 3)} over "
-            f"{len(unit_slopes)} samples" + (f", 0 on {zero}" if zero else ""))
+    note = Words("unit_slope", unit=unit, symbol=symbol,
+                 mean=format_number(float(unit_slopes.mean()), 3), count=len(unit_slopes),
+                 zeros=Words("zero_on", count=zero) if zero else "")
     formula = (f"{symbol}({z_name}[{sample}, {unit}]) · ∂L/∂{a_name}[{sample}, {unit}] = "
                f"({format_number(slope)}) · ({format_number(above)})")
     return ChainLink(f"∂L/∂{z_name}[{sample}, {unit}]", float(node_grads[linear][sample, unit]),

@@ -15,6 +15,7 @@ from glassnet.explanations.element_chain import largest_terms, placed
 from glassnet.explanations.graph import Subgraph
 from glassnet.explanations.layer_records import ChainLink
 from glassnet.explanations.layers import output_tensor, tensor_name
+from glassnet.explanations.wording import Words
 
 
 def is_embedding(node: Function) -> bool:
@@ -42,14 +43,14 @@ def embedding_chain(
     grad_y = node_grads[lookup]
     left = np.array([grad_y[(*place, column)] for place in places], dtype=np.float64)
     where = ", ".join("n" if axis == 0 else f"p{axis}" for axis in range(indices.ndim))
-    formula = (f"Σ over the {len(places)} places ({where}) whose index is {row} of "
-               f"∂L/∂{y_name}[{where}, {column}]")
+    formula = Words("sum_over_places", count=len(places), where=where, row=row,
+                    inner=f"∂L/∂{y_name}[{where}, {column}]")
     note = ""
     if lookup.padding_idx is not None and row == lookup.padding_idx:
-        note = "the padding row: it receives no gradient"
+        note = Words("padding_row")
         left = np.zeros(0)
     elif not len(places):
-        note = f"no index in the batch is {row}"
+        note = Words("no_such_index", row=row)
     largest, share = largest_terms(left, np.ones_like(left))
     largest = placed(largest, places.__getitem__)
     return (ChainLink(f"∂L/∂{wrt_label}", value, 1, "sum", formula, len(places), "places",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glassnet.explanations.records import format_number, format_shape
+from glassnet.explanations.wording import Words, say
 
 SMALL_SLOPE = 1e-3  # a unit whose mean f′ over the batch is below this passes almost no gradient
 LARGEST_TERMS = 3  # terms of a sum shown (and kept) by size
@@ -40,8 +41,9 @@ class Magnitude:
         scaled = values / largest
         return cls(values.shape, largest * float(np.sqrt(np.mean(scaled * scaled))), largest)
 
-    def format(self) -> str:
-        return f"RMS {format_number(self.rms, 3)}, max |·| {format_number(self.max_abs, 3)}"
+    def format(self, language: str = "en") -> str:
+        return Words("size", rms=format_number(self.rms, 3),
+                     largest=format_number(self.max_abs, 3)).say(language)
 
 
 @dataclass(frozen=True)
@@ -82,20 +84,15 @@ class Slopes:
             zero_fraction=float(np.count_nonzero(zero) / zero.size),
         )
 
-    def format(self) -> str:
-        text = (
-            f"{self.symbol}(z) mean {format_number(self.mean, 3)} over {self.units} units and "
-            f"{self.samples} samples"
-        )
+    def format(self, language: str = "en") -> str:
+        text = Words("slope_mean", symbol=self.symbol, mean=format_number(self.mean, 3),
+                     units=self.units, samples=self.samples).say(language)
         if self.units_zero:
-            text += (
-                f"; {self.symbol} = 0 for {self.units_zero} of {self.units} units on every sample"
-            )
+            text += Words("slope_dead", symbol=self.symbol, dead=self.units_zero,
+                          units=self.units).say(language)
         if self.units_small > self.units_zero:
-            text += (
-                f"; {self.units_small} of {self.units} units below "
-                f"{format_number(self.small_below)} on average"
-            )
+            text += Words("slope_small", small=self.units_small, units=self.units,
+                          below=format_number(self.small_below)).say(language)
         return text
 
 
@@ -135,37 +132,37 @@ class LayerRecord:
         """(what, gain) for each factor with a gain, output side first."""
         found = []
         if self.activation is not None and self.activation_gain is not None:
-            found.append((f"{self.activation.symbol} at layer {self.number}", self.activation_gain))
+            found.append((Words("activation_at", symbol=self.activation.symbol,
+                                number=self.number), self.activation_gain))
         if self.weight_gain is not None:
-            found.append((f"{self.weight_name}ᵀ at layer {self.number}", self.weight_gain))
+            found.append((Words("weight_at", weight=self.weight_name, number=self.number),
+                          self.weight_gain))
         return found
 
-    def format(self) -> list[str]:
+    def format(self, language: str = "en") -> list[str]:
         shape = format_shape(self.weight.shape)
         kind = f"{self.kind} {shape}" + (
             f" + {self.activation.activation}" if self.activation else "")
-        gradient = self.output_gradient.format()
-        lines = [
-            f"  layer {self.number} ({kind}): ∂L/∂{self.output_name} {gradient}"
-            f"   (from {self.above})"
-        ]
+        lines = [Words("layer_line", number=self.number, kind=kind, output=self.output_name,
+                       size=self.output_gradient.format(language),
+                       above=self.above).say(language)]
         if self.activation is not None:
-            lines.append(f"    {self.activation.format()}")
+            lines.append(f"    {self.activation.format(language)}")
             lines.append(
-                f"    → ∂L/∂{self.pre_activation_name} {self.pre_activation_gradient.format()}"
-                f"{_gain(self.activation_gain)}"
+                f"    → ∂L/∂{self.pre_activation_name} "
+                f"{self.pre_activation_gradient.format(language)}{_gain(self.activation_gain)}"
             )
         lines.append(
-            f"    {self.weight_name}: {self.weight.format()};  "
-            f"{self.input_name}: {self.input.format()};  "
-            f"∂L/∂{self.weight_name} {self.weight_gradient.format()}"
+            f"    {self.weight_name}: {self.weight.format(language)};  "
+            f"{self.input_name}: {self.input.format(language)};  "
+            f"∂L/∂{self.weight_name} {self.weight_gradient.format(language)}"
         )
         if self.input_gradient is not None:
             operation = "@" if self.kind == "linear" else "⊛ᵀ"
             product = f"∂L/∂{self.pre_activation_name} {operation} {self.weight_name}"
             lines.append(
                 f"    → ∂L/∂{self.input_name} = {product}: "
-                f"{self.input_gradient.format()}{_gain(self.weight_gain)}"
+                f"{self.input_gradient.format(language)}{_gain(self.weight_gain)}"
             )
         return lines
 
@@ -209,24 +206,26 @@ class ChainLink:
     slope: float | None = None
     note: str = ""
 
-    def format(self) -> list[str]:
+    def format(self, language: str = "en") -> list[str]:
+        formula = say(self.formula, language)
         if self.kind == "top":
-            return [f"{self.quantity} = {format_number(self.value)}   ({self.formula})"]
-        head = f"{self.quantity} = {self.formula} = {format_number(self.value)}"
+            return [f"{self.quantity} = {format_number(self.value)}   ({formula})"]
+        head = f"{self.quantity} = {formula} = {format_number(self.value)}"
         if self.note:
-            head += f"   ({self.note})"
+            head += f"   ({say(self.note, language)})"
         if self.kind != "sum":
             return [head]
         if not self.largest:
-            return [head, f"    every one of the {self.count} terms is 0"]
+            return [head, "    " + Words("every_term_zero", count=self.count).say(language)]
         terms = "; ".join(
             f"{_at(self.over, term.position)}: {format_number(term.left)} · "
             f"{format_number(term.right)} = {format_number(term.value)}"
             for term in self.largest
         )
-        share = round(100 * self.share)
         which = ", ".join(str(term.position) for term in self.largest)
-        return [head, f"    {self.over} {which} give {share} % of Σ|term|: {terms}"]
+        share = Words("largest_share", over=Words(self.over), which=which,
+                      share=round(100 * self.share), terms=terms)
+        return [head, "    " + share.say(language)]
 
 
 POSITION_NAMES = {2: "(n, l)", 3: "(n, h, w)"}  # a convolution's output positions, by rank

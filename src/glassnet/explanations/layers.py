@@ -18,6 +18,7 @@ import numpy as np
 from glassnet.autograd import Function, Tensor
 from glassnet.explanations.graph import Subgraph
 from glassnet.explanations.layer_records import LayerRecord, Magnitude, Slopes
+from glassnet.explanations.wording import Words
 
 # element-wise activations by op label, with the symbol of their derivative
 ACTIVATION_SYMBOLS = {
@@ -37,7 +38,7 @@ def op_name(node: Function | None) -> str:
     """The op as a reader names it: ``BinaryCrossEntropyWithLogits`` -> "binary_cross_entropy_
     with_logits" (its ``label`` runs the words together), "the output" for no op."""
     if node is None:
-        return "the output"
+        return Words("the_output")
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z][a-z])", "_", type(node).__name__).lower()
 
 
@@ -168,8 +169,8 @@ def input_name(x: Tensor, number: int) -> str:
 
 def _above(node: Function | None, number: int) -> str:
     if node is None:
-        return "the output"
-    return f"layer {number + 1}" if is_layer(node) else node.label
+        return Words("the_output")
+    return Words("layer", number=number + 1) if is_layer(node) else node.label
 
 
 def layer_records(

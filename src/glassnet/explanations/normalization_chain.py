@@ -13,6 +13,7 @@ from glassnet.autograd import Function
 from glassnet.explanations.element_chain import largest_terms, placed
 from glassnet.explanations.graph import Subgraph
 from glassnet.explanations.layer_records import ChainLink
+from glassnet.explanations.wording import Words
 
 
 def is_normalization(node: Function) -> bool:
@@ -43,11 +44,11 @@ def normalization_chain(
     left = grad_y[tuple(places.T)]
     if slots[0] == 1:
         right = x_hat[tuple(places.T)]
-        formula = (f"Σ over the {len(places)} elements it scales of ∂L/∂y · x̂ "
-                   "(x̂ = (x − μ)/√(σ² + ε))")
+        formula = Words("sum_over_scaled", count=len(places),
+                        inner="∂L/∂y · x̂ (x̂ = (x − μ)/√(σ² + ε))")
     else:
         right = np.ones_like(left)
-        formula = f"Σ over the {len(places)} elements it shifts of ∂L/∂y"
+        formula = Words("sum_over_shifted", count=len(places), inner="∂L/∂y")
     largest, share = largest_terms(left, right)
     largest = placed(largest, places.__getitem__)
     return (ChainLink(f"∂L/∂{wrt_label}", value, 1, "sum", formula, len(places), "places",

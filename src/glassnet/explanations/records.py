@@ -12,17 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from glassnet.errors import ShapeError
+from glassnet.explanations.wording import Words, checked_language, say
 
 if TYPE_CHECKING:
     from glassnet.explanations.layer_records import ChainLink, LayerRecord, Magnitude
 
 SHOWN_TERMS = 10  # lines printed before the rest of the terms are summed into one line
 
-GROUPINGS = {
-    "path": "",
-    "named": "grouped by named tensor",
-    "use": "grouped by each use of {wrt}",
-}
+GROUPINGS = {"named": "grouped_by_name", "use": "grouped_by_use"}  # "path": no note
 
 
 def format_number(value: float, digits: int = 4) -> str:
@@ -174,7 +171,7 @@ class Explanation:
 
     def format(
         self, digits: int = 4, max_terms: int = SHOWN_TERMS, steps: bool = False,
-        named: bool = True,
+        named: bool = True, language: str = "en",
     ) -> str:
         """The chain rule as the tutorial writes it: one line per term, then their sum.
 
@@ -183,61 +180,72 @@ class Explanation:
         names (∂y_pred/∂h1 = f′(w5·h1 + w6·h2 + b3) · w5), its factors of 1 left out, where
         every op has a name; ``named=False`` writes each op as the graph holds it
         (∂y_pred/∂[add] · ∂[add]/∂[add] · …). A whole tensor gives the sizes per layer; one
-        element of a Linear + activation chain its chain layer by layer.
+        element of a Linear + activation chain its chain layer by layer. ``language="zh"``
+        writes the words in Chinese (the symbols, names and numbers stay as they are).
         """
+        checked_language(language)
         if self.value is None:
-            return self._summary()
+            return self._summary(language)
         if self.links:
-            return "\n".join(line for link in self.links for line in link.format())
+            return "\n".join(line for link in self.links for line in link.format(language))
         head = self.label
         if not self.terms:
-            return f"{head} = 0   ({self.wrt_label} does not reach {self.output_label})"
+            reach = Words("does_not_reach", wrt=self.wrt_label, output=self.output_label)
+            return f"{head} = 0   ({reach.say(language)})"
         if len(self.terms) == 1 and self.grouping == "path":
             [term] = self.terms
             if term.chain() == head:  # one long unnamed chain, folded: say what it went through
                 [factor] = term.factors
-                through = f"one path, {len(factor.steps)} ops: {', '.join(factor.ops)}"
-                return f"{head} = {format_number(term.product, digits)}   ({through})"
-            opened = _step_lines(term, digits, steps, named=named)
+                through = Words("one_path_ops", count=len(factor.steps), ops=", ".join(factor.ops))
+                return f"{head} = {format_number(term.product, digits)}   ({through.say(language)})"
+            opened = _step_lines(term, digits, steps, named=named, language=language)
             return "\n".join([term.format(head, digits), *opened])
-        lines = [self._header()]
+        lines = [self._header(language)]
         shown = sorted(self.terms, key=lambda term: -abs(term.product))[:max_terms]
         shown_ids = {id(term) for term in shown}
         lines_by_term = [
             "  " + term.format(digits=digits) for term in self.terms if id(term) in shown_ids
         ]
         shown_terms = [t for t in self.terms if id(t) in shown_ids]
-        for line, term in zip(_disambiguate(lines_by_term, shown_terms), shown_terms, strict=True):
-            lines += [line, *_step_lines(term, digits, steps, "    ", named)]
+        shown_lines = _disambiguate(lines_by_term, shown_terms, language)
+        for line, term in zip(shown_lines, shown_terms, strict=True):
+            lines += [line, *_step_lines(term, digits, steps, "    ", named, language)]
         rest = [term for term in self.terms if id(term) not in shown_ids]
         if rest:
             together = format_number(sum(term.product for term in rest), digits)
-            lines.append(f"  … {len(rest)} more terms (the smallest), together {together}")
-        lines.append(self._sum_line(digits))
+            lines.append("  " + Words("more_terms", count=len(rest), total=together).say(language))
+        lines.append(self._sum_line(digits, language))
         return "\n".join(lines)
 
-    def _summary(self) -> str:
-        shape = format_shape(self.gradient.shape)
-        lines = [f"{self.label} over its {shape} elements: {self.gradient.format()}"
-                 "   (pass index= for one element's chain)"]
+    def _summary(self, language: str) -> str:
+        whole = Words("whole_tensor", label=self.label, shape=format_shape(self.gradient.shape),
+                      size=self.gradient.format(language))
+        lines = [whole.say(language)]
         if not self.layers:
-            reach = "no path" if self.path_count == 0 else f"{self.path_count} path(s)"
-            lines.append(f"  {reach} from {self.output_label}, through no Linear layer")
+            reach = Words("no_path") if self.path_count == 0 else self._paths()
+            lines.append("  " + Words("through_no_layer", reach=reach,
+                                      output=self.output_label).say(language))
         for record in self.layers:
-            lines += record.format()
+            lines += record.format(language)
         if self.strongest is not None:
             what, gain = self.strongest
-            lines.append(f"  the factor farthest from 1: {what} (× {format_number(gain, 3)})")
+            farthest = Words("farthest_factor", what=what, gain=format_number(gain, 3))
+            lines.append("  " + farthest.say(language))
         return "\n".join(lines)
 
-    def _header(self) -> str:
-        paths = f"{self.path_count} path{'s' if self.path_count != 1 else ''}"
-        note = GROUPINGS[self.grouping].format(wrt=self.wrt_label)
-        if note:
-            return f"{self.label}: {paths}, {note} into {len(self.terms)} terms"
-        return f"{self.label}: {paths}"
+    def _paths(self) -> Words:
+        return Words("path_count" if self.path_count == 1 else "paths_count",
+                     count=self.path_count)
 
-    def _sum_line(self, digits: int) -> str:
+    def _header(self, language: str) -> str:
+        if self.grouping in GROUPINGS:
+            grouping = Words(GROUPINGS[self.grouping], wrt=self.wrt_label)
+            header = Words("grouped_header", label=self.label, paths=self._paths(),
+                           grouping=grouping, count=len(self.terms))
+            return header.say(language)
+        return f"{self.label}: {self._paths().say(language)}"
+
+    def _sum_line(self, digits: int, language: str) -> str:
         total = format_number(self.value, digits)
         if len(self.terms) <= 6:
             parts = " + ".join(
@@ -246,11 +254,13 @@ class Explanation:
                 for term in self.terms
             )
             return f"{self.label} = {parts} = {total}"
-        return f"{self.label} = sum of {len(self.terms)} terms = {total}"
+        terms = Words("sum_of_terms", count=len(self.terms)).say(language)
+        return f"{self.label} = {terms} = {total}"
 
 
 def _step_lines(
-    term: Term, digits: int, wanted: bool, indent: str = "  ", named: bool = False
+    term: Term, digits: int, wanted: bool, indent: str = "  ", named: bool = False,
+    language: str = "en",
 ) -> list[str]:
     """Each folded factor op by op: ∂h1/∂w1 = ∂h1/∂[add] · ∂[add]/∂[add] · … = (…) · (…);
     ``named``: ∂h1/∂w1 = f′(w1·x1 + w2·x2 + b1) · x1 = (…) · (…) where every op has a symbol."""
@@ -267,7 +277,8 @@ def _step_lines(
             chain = " · ".join(f"∂{step.output}/∂{step.input}" for step in factor.steps)
             shown = list(factor.steps)
         values = " · ".join(f"({format_number(step.value, digits)})" for step in shown)
-        lines.append(f"{indent}where {factor.label} = {chain} = {values}")
+        where = Words("where", factor=factor.label, chain=chain, values=values)
+        lines.append(indent + where.say(language))
     return lines
 
 
@@ -275,11 +286,11 @@ def _grouped_symbol(symbol: str) -> str:
     return f"({symbol})" if symbol.startswith("−") or " + " in symbol.split("(")[0] else symbol
 
 
-def _disambiguate(lines: list[str], terms: list[Term]) -> list[str]:
+def _disambiguate(lines: list[str], terms: list[Term], language: str) -> list[str]:
     """Lines that read the same (a tensor used twice by one op) get the ops of their path."""
     chains = [term.chain() for term in terms]
     return [
-        f"{line}   [via {' ← '.join(term.route or term.ops)}]"
+        f"{line}   {say(Words('via', route=' ← '.join(term.route or term.ops)), language)}"
         if chains.count(term.chain()) > 1
         else line
         for line, term in zip(lines, terms, strict=True)

@@ -23,6 +23,7 @@ import numpy as np
 from glassnet.autograd import Function
 from glassnet.explanations.graph import Subgraph
 from glassnet.explanations.records import format_number
+from glassnet.explanations.wording import Words, gate_words, say
 
 LARGEST_STEPS = 5  # steps shown (and kept) by size
 ROLES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -42,16 +43,17 @@ class TimeStepSum:
     largest: tuple[tuple[int, float], ...]
     shares: tuple[float, ...]
 
-    def format(self) -> list[str]:
-        lines = [f"{self.quantity} = {self.formula} = {format_number(self.value)}",
-                 f"    row {self.gate}"]
+    def format(self, language: str = "en") -> list[str]:
+        lines = [f"{self.quantity} = {say(self.formula, language)} = {format_number(self.value)}",
+                 f"    {say(self.gate, language)}"]
         if not self.largest:
-            return [*lines, f"    every one of the {self.steps} steps gives 0"]
+            return [*lines, "    " + Words("every_step_zero", count=self.steps).say(language)]
         terms = "; ".join(f"t={step}: {format_number(term)} ({round(100 * share)} %)"
                           for (step, term), share in zip(self.largest, self.shares, strict=True))
         total = round(100 * sum(self.shares))
-        return [*lines, f"    largest steps: {terms}",
-                f"    the {len(self.largest)} largest of {self.steps} give {total} % of Σ|term|"]
+        share = Words("steps_share", shown=len(self.largest), count=self.steps, share=total)
+        return [*lines, "    " + Words("largest_steps", terms=terms).say(language),
+                "    " + share.say(language)]
 
 
 class RecurrentOp(Protocol):
@@ -111,11 +113,11 @@ def recurrent_chain(
         terms = (gate_gradient * inputs[:, :, column]).sum(axis=1)
         source = f"x_t[n, {column}]" if role == "weight_ih" else f"h_(t−1)[n, {column}]"
         inner = f"∂L/∂{gates}[t, n, {row}] · {source}"
-    formula = f"Σ over {length} time steps t of Σ over {batch} samples n of {inner}"
+    formula = Words("sum_over_time_steps", steps=length, count=batch, inner=inner)
     hidden = op.states.shape[-1]
-    direction = "reverse direction, t from last to first" if op.reverse else "forward direction"
-    gate = (f"{row} feeds {op.gate_names[row // hidden]} of unit {row % hidden} "
-            f"({op.label} layer, {direction})")
+    direction = Words("reverse_direction" if op.reverse else "forward_direction")
+    gate = Words("row_feeds", row=row, gate=gate_words(op.gate_names[row // hidden]),
+                 unit=row % hidden, layer=op.label, direction=direction)
     sizes = np.abs(terms)
     total = float(sizes.sum())
     largest: tuple[tuple[int, float], ...] = ()

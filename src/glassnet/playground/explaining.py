@@ -54,6 +54,7 @@ def weight_explanation(session: Any, layer: int, i: int, j: int) -> dict[str, An
     loss_words = "the mean loss over the batch" + (
         " plus the penalty" if network.penalty(session.config, session.model) is not None else "")
     chain = explanation.format(steps=True)
+    chain_zh = explanation.format(steps=True, language="zh")
     optimizer = session.config.optimizer
     if optimizer == "sgd":
         update = (f"w ← w − lr·∂L/∂w = {number(before)} − {lr:g} × ({number(gradient)}) = "
@@ -72,7 +73,7 @@ def weight_explanation(session: Any, layer: int, i: int, j: int) -> dict[str, An
     text_zh = (f"∂L/∂{label} = {number(gradient)}:从第 {layer - 1} 层的单元 {i} 到第 {layer} 层的"
                f"单元 {j} 的权重,在下一步将使用的 {len(rows)} 行数据上计算(L = 这批数据的平均损失"
                f"{'加上正则项' if 'penalty' in loss_words else ''})。链式法则(来自 gn.explain):"
-               f"\n{chain}\n下一步({OPTIMIZER_NAMES_ZH[optimizer]},学习率 {lr:g}):\n{update_zh}")
+               f"\n{chain_zh}\n下一步({OPTIMIZER_NAMES_ZH[optimizer]},学习率 {lr:g}):\n{update_zh}")
     return {"layer": layer, "i": i, "j": j, "text": text, "text_zh": text_zh,
             "gradient": gradient, "weight": before, "learning_rate": lr,
             "next_weight": after, "optimizer": optimizer, "batch": rows.tolist()}
