@@ -17,15 +17,14 @@ from glassnet.explanations.wording import PHRASES, Words, placeholders, say
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 WORD = re.compile(r"[A-Za-z]{2,}")
+KEPT = {"Linear", "RMS", "index"}  # what a Chinese sentence keeps as written
 
 
 def english_words() -> set[str]:
-    """The words the English templates add (not their {values}), less those Chinese keeps."""
+    """The words the English templates add (not their {values}), less the names Chinese keeps."""
     def words(template: str) -> set[str]:
         return set(WORD.findall(re.sub(r"\{\w+\}", " ", template)))
-    english = set().union(*(words(en) for en, _ in PHRASES.values()))
-    kept = set().union(*(words(zh) for _, zh in PHRASES.values()))  # RMS, Linear, index, …
-    return english - kept
+    return set().union(*(words(en) for en, _ in PHRASES.values())) - KEPT
 
 
 ENGLISH = english_words()

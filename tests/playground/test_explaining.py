@@ -123,3 +123,17 @@ def test_the_chinese_text_writes_the_chain_rule_in_chinese_with_the_same_numbers
         # the same numbers, in the order each language puts them
         assert sorted(re.findall(numbers, english_line)) == sorted(re.findall(numbers,
                                                                               chinese_line))
+
+
+def test_the_diagnosis_panel_gives_each_finding_in_chinese_with_the_same_numbers():
+    session = Session(parse_config({"dataset": "xor", "hidden": [4], "activation": "relu",
+                                    "learning_rate": 10, "seed": 0}))
+    session.train(60)  # a learning rate of 10 kills every ReLU unit
+    codes = [finding["code"] for finding in session.diagnosis]
+    assert "dead_relu" in codes
+    numbers = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+    for finding in session.diagnosis:
+        english, chinese = finding["message"], finding["message_zh"]
+        assert re.search(r"[\u4e00-\u9fff]", chinese) and "Try:" not in chinese
+        assert "可以尝试" in chinese and "Try:" in english
+        assert sorted(re.findall(numbers, english)) == sorted(re.findall(numbers, chinese))

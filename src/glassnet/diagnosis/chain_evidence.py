@@ -17,6 +17,8 @@ import numpy as np
 from glassnet.autograd import detached, enable_grad
 from glassnet.diagnosis.checks_activations import as_columns, local_derivative, unit_axis
 from glassnet.diagnosis.probe import Probe
+from glassnet.diagnosis.wording import DiagnosisWords as Words
+from glassnet.diagnosis.wording import Joined
 from glassnet.explanations import Explanation, explain
 from glassnet.nn import Module
 
@@ -103,23 +105,27 @@ def growing_factor(factors: list[dict[str, Any]], layer: int) -> tuple[str, floa
     gains = []
     for f in factors:
         if f["layer"] >= layer and f.get("activation_gain") is not None:
-            gains.append((f"{f['symbol']}(z) at layer {f['layer']}", f["activation_gain"]))
+            gains.append((Words("activation_at", symbol=f["symbol"], number=f["layer"]),
+                          f["activation_gain"]))
         if f["layer"] > layer and f.get("weight_gain") is not None:
-            gains.append((f"W{f['layer']}ᵀ at layer {f['layer']}", f["weight_gain"]))
+            gains.append((Words("weight_at", number=f["layer"]), f["weight_gain"]))
     return max(gains, key=lambda pair: pair[1], default=None)
 
 
 def describe_shrinking(factor: dict[str, Any]) -> str:
     """'σ′(z) at layer 2 ('2') averages 0.0003 and is below 0.001 at 6 of 8 units (their
     |z| ≈ 8.1); it scales the gradient by × 0.0004'."""
-    where = f"layer {factor['layer']}" + (f" ('{factor['module']}')" if factor["module"] else "")
-    text = f"{factor['symbol']}(z) at {where} averages {factor['mean_slope']:.2g}"
+    where = (Words("layer_named", number=factor["layer"], module=factor["module"])
+             if factor["module"] else Words("layer_number", number=factor["layer"]))
+    small = ""
     if factor["units_small"]:
-        text += (f" and is below {factor['small_below']:g} at {factor['units_small']} of "
-                 f"{factor['units']} units")
-        if factor.get("small_units_mean_abs_z") is not None:
-            text += f" (their |z| ≈ {factor['small_units_mean_abs_z']:.2g})"
-    return text + f"; it scales the gradient by × {factor['activation_gain']:.2g}"
+        z = factor.get("small_units_mean_abs_z")
+        small = Words("below_at_units", below=f"{factor['small_below']:g}",
+                      small=factor["units_small"], units=factor["units"],
+                      z=Words("their_z", z=f"{z:.2g}") if z is not None else "")
+    return Words("shrinking", symbol=factor["symbol"], where=where,
+                 mean=f"{factor['mean_slope']:.2g}", small=small,
+                 gain=f"{factor['activation_gain']:.2g}")
 
 
 def path_gains(factors: list[dict[str, Any]], layer: int) -> list[tuple[str, float]]:
@@ -145,10 +151,11 @@ def describe_path(gains: list[tuple[str, float]]) -> str:
         if not group:
             continue
         values = [gain for _, gain in group]
-        symbol = f" {group[0][0].split('(')[0]}(z)" if kind == "activation" else ""
         spread = (f"× {min(values):.2g}" if len(values) == 1 or min(values) == max(values)
-                  else f"× {min(values):.2g} to × {max(values):.2g} each")
-        parts.append(f"{len(values)} {kind} factor{'s' if len(values) > 1 else ''}{symbol} "
-                     f"({spread})")
+                  else Words("gain_range", low=f"{min(values):.2g}", high=f"{max(values):.2g}"))
+        key = f"{kind}_factor{'s' if len(values) > 1 else ''}"
+        symbol = group[0][0].split("(")[0]  # σ′ of "σ′(z) at layer 2"
+        parts.append(Words(key, count=len(values), spread=spread, symbol=symbol)
+                     if kind == "activation" else Words(key, count=len(values), spread=spread))
     total = float(np.prod([gain for _, gain in gains]))
-    return f"{' and '.join(parts)}: together × {total:.2g}"
+    return Words("factors_together", parts=Joined(parts, (" and ", "以及")), total=f"{total:.2g}")

@@ -12,6 +12,7 @@ import numpy as np
 
 from glassnet.diagnosis.findings import Finding
 from glassnet.diagnosis.probe import LayerRecord, Probe
+from glassnet.diagnosis.wording import DiagnosisWords as Words
 
 # A layer is reported when at least this fraction of its units is dead / stuck.
 UNIT_FRACTION = 0.25
@@ -100,15 +101,10 @@ def check_dead_relu(probe: Probe) -> list[Finding]:
             "rows": len(record.input),
         }
         severity = "error" if dead.all() else "warning"
-        message = (
-            f"{evidence['dead_units']} of {units} ReLU units at layer '{record.name}' are dead: "
-            f"their pre-activation z is ≤ 0 on all {len(record.input)} rows"
-            f"{_positions(z, record)} (the largest is "
-            f"{evidence['largest_pre_activation_of_dead']:.3g}), so ReLU′(z) = 0 and "
-            "∂L/∂(their incoming weights and biases) = ∂L/∂a · ReLU′(z) · x = 0: they never "
-            "learn again. Try: a smaller learning rate, a non-negative bias initialisation, "
-            "standardised inputs, or LeakyReLU."
-        )
+        message = Words("dead_relu", dead=evidence["dead_units"], units=units,
+                        layer=record.name, rows=len(record.input),
+                        positions=_positions(z, record),
+                        largest=f"{evidence['largest_pre_activation_of_dead']:.3g}")
         findings.append(Finding("dead_relu", severity, message, evidence))
     return findings
 
@@ -139,24 +135,19 @@ def check_saturation(probe: Probe) -> list[Finding]:
             evidence.update(
                 mean_derivative_stuck=float(derivative[:, stuck].mean()),
                 mean_abs_pre_activation_stuck=float(np.abs(z[:, stuck]).mean()))
-            what = (f"{evidence['stuck_units']} of {units} {record.kind} units at layer "
-                    f"'{record.name}' are stuck near their limits: on at least {STUCK_ROWS:.0%} "
-                    f"of the rows their |z| is large (mean "
-                    f"{evidence['mean_abs_pre_activation_stuck']:.3g}) and {prime}(z) averages "
-                    f"{evidence['mean_derivative_stuck']:.2g}")
+            what = Words("units_stuck", stuck=evidence["stuck_units"], units=units,
+                         kind=record.kind, layer=record.name, share=f"{STUCK_ROWS:.0%}",
+                         z=f"{evidence['mean_abs_pre_activation_stuck']:.3g}", prime=prime,
+                         slope=f"{evidence['mean_derivative_stuck']:.2g}")
         else:
             evidence.update(
                 mean_derivative_saturated=float(derivative[saturated].mean()),
                 mean_abs_pre_activation_saturated=float(np.abs(z[saturated]).mean()))
-            what = (f"the {units} {record.kind} units at layer '{record.name}' are saturated on "
-                    f"{pairs:.0%} of their (row, unit) pairs: there |z| is large (mean "
-                    f"{evidence['mean_abs_pre_activation_saturated']:.3g}) and {prime}(z) "
-                    f"averages {evidence['mean_derivative_saturated']:.2g}")
-        message = (
-            f"{what[0].upper()}{what[1:]} (at most {largest:g}); every gradient passing through "
-            "them is multiplied by it. Try: standardise the inputs, a smaller initialisation or "
-            "learning rate, or ReLU."
-        )
+            what = Words("pairs_saturated", units=units, kind=record.kind, layer=record.name,
+                         share=f"{pairs:.0%}",
+                         z=f"{evidence['mean_abs_pre_activation_saturated']:.3g}", prime=prime,
+                         slope=f"{evidence['mean_derivative_saturated']:.2g}")
+        message = Words("saturated_activations", what=what, largest=f"{largest:g}")
         findings.append(Finding("saturated_activations", "warning", message, evidence))
     return findings
 
@@ -164,4 +155,4 @@ def check_saturation(probe: Probe) -> list[Finding]:
 def _positions(columns: np.ndarray, record: LayerRecord) -> str:
     """' at all 20 positions' for units computed at several positions of each row, else ''."""
     positions = len(columns) // len(record.input)
-    return f" at all {positions} positions" if positions > 1 else ""
+    return Words("at_positions", count=positions) if positions > 1 else ""

@@ -9,6 +9,7 @@ import numpy as np
 
 from glassnet.diagnosis.findings import Finding
 from glassnet.diagnosis.probe import Probe
+from glassnet.diagnosis.wording import DiagnosisWords as Words
 from glassnet.training.losses import ResolvedLoss
 
 # A feature's scale is its root mean square over the sample, sqrt(mean(x²)): unit-scaled inputs
@@ -42,15 +43,11 @@ def check_input_scale(X: np.ndarray, feature_axis: int = -1) -> list[Finding]:
         "largest_abs_input": float(np.abs(X).max()),
         "scale_high": SCALE_HIGH, "scale_low": SCALE_LOW,
     }
-    message = (
-        f"{evidence['features_off_scale']} of {X.shape[1]} input features are far from unit "
-        f"scale (root mean square over the sample outside [{SCALE_LOW:g}, {SCALE_HIGH:g}]): "
-        f"feature {largest} has scale {scale[largest]:.4g} and feature {smallest} "
-        f"{scale[smallest]:.4g}; inputs reach {evidence['largest_abs_input']:.4g}. The first "
-        "layer's pre-activations and ∂L/∂W1 = ∂L/∂z1 · x grow with the inputs, so one learning "
-        "rate cannot suit every weight. Try: standardise the features ((x − mean) / std, "
-        "computed on the training rows)."
-    )
+    message = Words("unscaled_inputs", off=evidence["features_off_scale"], features=X.shape[1],
+                    low=f"{SCALE_LOW:g}", high=f"{SCALE_HIGH:g}", largest=largest,
+                    largest_scale=f"{scale[largest]:.4g}", smallest=smallest,
+                    smallest_scale=f"{scale[smallest]:.4g}",
+                    reach=f"{evidence['largest_abs_input']:.4g}")
     return [Finding("unscaled_inputs", "warning", message, evidence)]
 
 
@@ -67,34 +64,30 @@ def check_labels(y: np.ndarray, loss: ResolvedLoss, output_shape: tuple[int, ...
     if loss.task == "classification" and y.ndim == 1 and n_outputs is not None:
         evidence["labels"] = found[:20].tolist()
         if not integer_valued:
-            problem = (f"the targets are continuous (from {evidence['target_min']:.4g} to "
-                       f"{evidence['target_max']:.4g}) but {loss.name} expects class indices")
-            advice = "for a regression target use a regression loss such as 'mse'"
+            problem = Words("targets_continuous", low=f"{evidence['target_min']:.4g}",
+                            high=f"{evidence['target_max']:.4g}", loss=loss.name)
+            advice = Words("use_regression_loss")
         elif n_outputs == 1:
-            problem = (f"the model has 1 output and {loss.name} takes a softmax over the "
-                       "outputs: the softmax of one number is always 1, the loss is constant and "
-                       "nothing trains")
-            advice = "give the model one output per class (2 for a binary task)"
+            problem = Words("one_output_softmax", loss=loss.name)
+            advice = Words("one_output_per_class")
         elif evidence["target_min"] < 0 or evidence["target_max"] >= n_outputs:
             outside = [int(label) for label in found if label < 0 or label >= n_outputs]
             evidence["labels_out_of_range"] = outside
-            problem = (f"the targets hold classes {_listed(found)} but the model has "
-                       f"{n_outputs} outputs (classes 0..{n_outputs - 1}): "
-                       f"{_listed(outside)} have no output")
-            advice = (f"give the model {int(evidence['target_max']) + 1} outputs, or encode "
-                      "the labels as 0..C−1")
+            problem = Words("classes_without_output", found=_listed(found), outputs=n_outputs,
+                            last=n_outputs - 1, outside=_listed(outside))
+            advice = Words("more_outputs", needed=int(evidence["target_max"]) + 1)
     elif loss.task == "binary" and (evidence["target_min"] < 0 or evidence["target_max"] > 1):
-        problem = (f"{loss.name} needs targets in [0, 1]; they range from "
-                   f"{evidence['target_min']:.4g} to {evidence['target_max']:.4g}")
-        advice = "encode the two classes as 0 and 1"
+        problem = Words("binary_range", loss=loss.name, low=f"{evidence['target_min']:.4g}",
+                        high=f"{evidence['target_max']:.4g}")
+        advice = Words("encode_binary")
     elif (loss.task == "regression" and y.ndim == 1 and (n_outputs or 0) > 1 and integer_valued):
-        problem = (f"the targets look like class labels ({_listed(found)}), one per row, but "
-                   f"{loss.name} compares them with {n_outputs} outputs per row")
-        advice = "use loss='cross_entropy' for classes, or one output for one value"
+        problem = Words("labels_for_regression", found=_listed(found), loss=loss.name,
+                        outputs=n_outputs)
+        advice = Words("use_cross_entropy")
     if problem is None:
         return []
-    return [Finding("label_mismatch", "error", f"{problem[0].upper()}{problem[1:]}. Try: "
-                    f"{advice}.", evidence)]
+    return [Finding("label_mismatch", "error", Words("label_problem", problem=problem,
+                                                     advice=advice), evidence)]
 
 
 def _listed(values: object) -> str:
@@ -125,17 +118,12 @@ def check_output_kind(probe: Probe, loss: ResolvedLoss) -> list[Finding]:
         "output_min": float(output.min()), "output_max": float(output.max()),
         "row_sum_max_error": row_error, "loss_floor": floor, "n_outputs": n_outputs,
     }
-    where = (f"the model ends with {last.kind} (layer '{last.name}')" if by_layer
-             else f"every row of the output sums to 1 (within {row_error:.1g})")
+    where = (Words("ends_with", kind=last.kind, layer=last.name) if by_layer
+             else Words("rows_sum_to_one", error=f"{row_error:.1g}"))
     squash = "sigmoid" if binary else "softmax"
-    message = (
-        f"{where[0].upper()}{where[1:]}, so its outputs are probabilities in "
-        f"[{evidence['output_min']:.3g}, {evidence['output_max']:.3g}], but {loss.name} "
-        f"applies its own {squash} to them as logits: even a perfect model cannot bring the "
-        f"loss below {floor:.3f}, and ∂L/∂z is squeezed through a second {squash}′. Try: "
-        f"remove the final {last.kind if by_layer else 'softmax'} and keep {loss.name} (apply the "
-        f"{squash} only when you want probabilities, after training)."
-    )
+    message = Words("probabilities_as_logits", where=where, low=f"{evidence['output_min']:.3g}",
+                    high=f"{evidence['output_max']:.3g}", loss=loss.name, squash=squash,
+                    floor=f"{floor:.3f}", final=last.kind if by_layer else "softmax")
     return [Finding("probabilities_as_logits", "error", message, evidence)]
 
 
@@ -153,11 +141,6 @@ def check_constant_output(probe: Probe, X: np.ndarray) -> list[Finding]:
     evidence = {"output_spread": spread, "output_mean_abs": size, "rows": len(output),
                 "tolerance": CONSTANT_SPREAD * max(1.0, size),
                 "output_row": output[0].tolist()[:10]}
-    message = (
-        f"The model answers the same for every input: over {len(output)} different rows the "
-        f"outputs vary by at most {spread:.3g} (standard deviation of an output; their mean size "
-        f"is {size:.3g}), so the first row's answer {_listed(output[0])} is everyone's. Nothing "
-        "of the input reaches the output (see dead_relu or saturated_activations if reported). "
-        "Try: check the activations and the initialisation; standardise the inputs."
-    )
+    message = Words("constant_predictions", rows=len(output), spread=f"{spread:.3g}",
+                    size=f"{size:.3g}", answer=_listed(output[0]))
     return [Finding("constant_predictions", "error", message, evidence)]

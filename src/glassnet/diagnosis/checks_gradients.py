@@ -17,6 +17,8 @@ from glassnet.diagnosis.chain_evidence import (
 )
 from glassnet.diagnosis.findings import Finding
 from glassnet.diagnosis.probe import Probe
+from glassnet.diagnosis.wording import DiagnosisWords as Words
+from glassnet.diagnosis.wording import Joined
 from glassnet.nn import Module
 
 # ∂L/∂W "vanishes" when its RMS is below VANISHING_RATIO of the largest layer's, or below
@@ -85,8 +87,7 @@ def check_gradient_sizes(probe: Probe, model: Module, chain: ChainReader) -> lis
                         largest_gradient_rms=largest["gradient_rms"])
         because = ""
         if evidence["input_rms"] == 0:
-            because = (f": ∂L/∂W = δᵀ·x and every input x of layer '{row['layer']}' is 0 on "
-                       "the sample (see dead_relu)")
+            because = Words("inputs_zero", layer=row["layer"])
         else:
             factors = chain(row["parameter"])
             evidence["chain"] = factors
@@ -101,21 +102,20 @@ def check_gradient_sizes(probe: Probe, model: Module, chain: ChainReader) -> lis
                 see = ("saturated_activations" if weakest["activation"] in ("sigmoid", "tanh")
                        else "dead_relu")
                 if weakest["activation_gain"] < SINGLE_FACTOR_GAIN:
-                    because = (f": gn.explain traces the path back to it through "
-                               f"{describe_shrinking(weakest)} (see {see})")
+                    because = Words("traced_through_see", path=describe_shrinking(weakest),
+                                    see=see)
                 else:
-                    because = (f": gn.explain traces the path back to it through "
-                               f"{describe_path(gains)}")
+                    because = Words("traced_through", path=describe_path(gains))
                 if x is not None and evidence["input_max_abs"] > 10:
-                    because += (f"; the inputs of layer '{row['layer']}' reach "
-                                f"{evidence['input_max_abs']:,.4g} (see unscaled_inputs)")
-        compared = (f"{relative:.2g} × that of {largest['parameter']} "
-                    f"({largest['gradient_rms']:.2g})" if largest["gradient_rms"] > 0
-                    else "as every weight's gradient is")
-        message = (f"{symbol} has RMS {row['gradient_rms']:.2g} at layer '{row['layer']}', "
-                   f"{compared}{because}. This layer barely learns. "
-                   "Try: standardise the inputs, ReLU instead of sigmoid/tanh in hidden "
-                   "layers, He/Glorot initialisation, or normalisation layers.")
+                    because = Joined([because, Words(
+                        "inputs_reach", layer=row["layer"],
+                        reach=f"{evidence['input_max_abs']:,.4g}")], ("", ""))
+        compared = (Words("relative_to", relative=f"{relative:.2g}",
+                          parameter=largest["parameter"], rms=f"{largest['gradient_rms']:.2g}")
+                    if largest["gradient_rms"] > 0 else Words("as_every_weight"))
+        message = Words("vanishing_gradients", symbol=symbol,
+                        rms=f"{row['gradient_rms']:.2g}", layer=row["layer"],
+                        compared=compared, because=because)
         findings.append(Finding("vanishing_gradients", "warning", message, evidence))
     return findings
 
@@ -128,26 +128,25 @@ def _layer_number(factors: list[dict[str, Any]], module: str) -> int:
 def _exploding(row: dict[str, Any], evidence: dict[str, Any], ratio: float,
                chain: ChainReader) -> Finding:
     evidence["gradient_to_weight"] = ratio
-    size = ("is not finite" if not row["finite"] else
-            f"has RMS {row['gradient_rms']:.3g}, {ratio:.3g} × the RMS of the weights "
-            f"({row['weight_rms']:.3g})")
+    size = (Words("not_finite") if not row["finite"] else
+            Words("gradient_size", rms=f"{row['gradient_rms']:.3g}", ratio=f"{ratio:.3g}",
+                  weight_rms=f"{row['weight_rms']:.3g}"))
     causes = []
     if evidence["input_rms"] is not None:
-        causes.append(f"∂L/∂W = δᵀ·x, and the inputs x of layer '{row['layer']}' have RMS "
-                      f"{evidence['input_rms']:.3g} (up to {evidence['input_max_abs']:,.4g}"
-                      f"{': see unscaled_inputs' if evidence['input_max_abs'] > 10 else ''})")
+        see = Words("see_unscaled") if evidence["input_max_abs"] > 10 else ""
+        causes.append(Words("inputs_of_layer", layer=row["layer"],
+                            rms=f"{evidence['input_rms']:.3g}",
+                            reach=f"{evidence['input_max_abs']:,.4g}", see=see))
     if row["finite"]:
         factors = chain(row["parameter"])
         evidence["chain"] = factors
         growing = growing_factor(factors, _layer_number(factors, row["layer"]))
         evidence["strongest_factor"] = growing
         if growing is not None and growing[1] > 1:
-            causes.append(f"on the way back gn.explain finds {growing[0]} growing the gradient "
-                          f"× {growing[1]:.3g}")
-    message = (f"∂L/∂{row['parameter']} {size} at layer '{row['layer']}'"
-               f"{': ' + '; '.join(causes) if causes else ''}. One step moves these weights "
-               "by more than their size. Try: standardise the inputs, lower the learning "
-               "rate, or clip gradients (max-norm 1).")
+            causes.append(Words("growing", what=growing[0], gain=f"{growing[1]:.3g}"))
+    message = Words("exploding_gradients", parameter=row["parameter"], size=size,
+                    layer=row["layer"],
+                    causes=Words("causes", causes=Joined(causes)) if causes else "")
     return Finding("exploding_gradients", "error" if not row["finite"] else "warning", message,
                    evidence)
 
@@ -170,33 +169,23 @@ def check_parameters_training(probe: Probe, model: Module, optimizer: Any) -> li
             not_held.append(name)
     findings = []
     if no_gradient:
-        findings.append(Finding("parameters_not_training", "warning", (
-            f"{_names(no_gradient)} {_verb(no_gradient, 'requires', 'require')} a gradient but "
-            "the backward pass did not reach it: ∂L/∂p does not exist, since the loss does not "
-            "depend on p (a layer defined but not used in forward, or its output detached / "
-            "computed under no_grad). Try: use the layer in forward, or remove it."),
-            {"parameters": no_gradient, "reason": "no_gradient"}))
+        findings.append(Finding("parameters_not_training", "warning",
+                                _about(no_gradient, "no_gradient"),
+                                {"parameters": no_gradient, "reason": "no_gradient"}))
     if not_held:
-        findings.append(Finding("parameters_not_training", "warning", (
-            f"{_names(not_held)} {_verb(not_held, 'gets', 'get')} gradients, but the optimizer "
-            f"does not hold {_verb(not_held, 'it', 'them')}, so no step changes "
-            f"{_verb(not_held, 'it', 'them')}. Try: build the optimizer from "
-            "model.parameters() (after adding every layer)."),
-            {"parameters": not_held, "reason": "not_in_optimizer"}))
+        findings.append(Finding("parameters_not_training", "warning",
+                                _about(not_held, "not_in_optimizer"),
+                                {"parameters": not_held, "reason": "not_in_optimizer"}))
     if frozen:
-        findings.append(Finding("parameters_not_training", "info", (
-            f"{_names(frozen)} {_verb(frozen, 'is', 'are')} frozen (requires_grad=False) and "
-            "will not change. Try: requires_grad_(True) if that is not intended."),
-            {"parameters": frozen, "reason": "frozen"}))
+        findings.append(Finding("parameters_not_training", "info", _about(frozen, "frozen"),
+                                {"parameters": frozen, "reason": "frozen"}))
     return findings
 
 
-def _names(names: list[str]) -> str:
+def _about(names: list[str], key: str) -> Words:
+    """The sentence ``key`` about these parameters, its verb agreeing with how many there are."""
     shown = ", ".join(f"'{name}'" for name in names[:8])
-    more = f" and {len(names) - 8} more" if len(names) > 8 else ""
-    return f"{len(names)} parameter{'s' if len(names) > 1 else ''} ({shown}{more})"
-
-
-
-def _verb(names: list[str], singular: str, plural: str) -> str:
-    return singular if len(names) == 1 else plural
+    more = Words("and_more", count=len(names) - 8) if len(names) > 8 else ""
+    many = "_many" if len(names) > 1 else ""
+    listed = Words(f"parameters{many}", count=len(names), shown=shown, more=more)
+    return Words(f"{key}{many}", names=listed)

@@ -13,6 +13,8 @@ from glassnet.autograd import detached, enable_grad
 from glassnet.diagnosis.checks_gradients import rms
 from glassnet.diagnosis.findings import Finding
 from glassnet.diagnosis.probe import working_copy
+from glassnet.diagnosis.wording import DiagnosisWords as Words
+from glassnet.diagnosis.wording import Joined
 from glassnet.nn import Module
 
 TRIAL_STEPS = 10
@@ -125,31 +127,28 @@ def check_learning_rate(model: Module, optimizer: Any, X: np.ndarray, target: np
     if rose or big or from_history:
         reasons = []
         if not trial.finite:
-            reasons.append(f"in {len(trial.losses) - 1} trial steps on a copy the loss went from "
-                           f"{first:.4g} to {last:.4g}")
+            reasons.append(Words("trial_went", steps=len(trial.losses) - 1, first=f"{first:.4g}",
+                                 last=f"{last:.4g}"))
         elif rose:
-            reasons.append(f"in {TRIAL_STEPS} trial steps on a copy the loss rose from "
-                           f"{first:.4g} to {last:.4g}")
+            reasons.append(Words("trial_rose", steps=TRIAL_STEPS, first=f"{first:.4g}",
+                                 last=f"{last:.4g}"))
         if big:
-            reasons.append(f"the first step changed {largest} by "
-                           f"{trial.update_ratios[largest]:.3g} × its own RMS")
+            reasons.append(Words("first_step_changed", parameter=largest,
+                                 ratio=f"{trial.update_ratios[largest]:.3g}"))
         if evidence.get("history_rising"):
-            reasons.append(f"in the History the loss went from "
-                           f"{evidence['history_first_loss']:.4g} to "
-                           f"{evidence['history_last_loss']:.4g}")
+            reasons.append(Words("history_went", first=f"{evidence['history_first_loss']:.4g}",
+                                 last=f"{evidence['history_last_loss']:.4g}"))
         elif evidence.get("history_oscillating"):
-            reasons.append(f"in the History the loss changes direction "
-                           f"{evidence['history_sign_change_fraction']:.0%} of the epochs")
-        message = (f"The learning rate ({evidence['lr']}) is too high: {'; '.join(reasons)}. "
-                   "Steps overshoot the minimum. Try: lr ÷ 10 (or a schedule that warms up).")
+            reasons.append(Words("history_turns",
+                                 share=f"{evidence['history_sign_change_fraction']:.0%}"))
+        message = Words("learning_rate_too_high", lr=evidence["lr"], reasons=Joined(reasons))
         return [Finding("learning_rate_too_high", "warning", message, evidence)]
     if (smallest is not None and trial.update_ratios[largest] < UPDATE_LOW
             and first > CONVERGED_LOSS):
-        message = (f"The learning rate ({evidence['lr']}) is too low: one step changes the "
-                   f"weights by at most {trial.update_ratios[largest]:.2g} of their size "
-                   f"({largest}; {smallest} by {trial.update_ratios[smallest]:.2g}), and in "
-                   f"{TRIAL_STEPS} trial steps the loss only went from {first:.6g} to "
-                   f"{last:.6g}. Try: lr × 10 (or more), or Adam.")
+        message = Words("learning_rate_too_low", lr=evidence["lr"],
+                        ratio=f"{trial.update_ratios[largest]:.2g}", largest=largest,
+                        smallest=smallest, small_ratio=f"{trial.update_ratios[smallest]:.2g}",
+                        steps=TRIAL_STEPS, first=f"{first:.6g}", last=f"{last:.6g}")
         return [Finding("learning_rate_too_low", "warning", message, evidence)]
     return []
 
@@ -168,10 +167,7 @@ def check_overfitting(history: Any) -> list[Finding]:
     evidence = {"best_epoch": best, "best_val_loss": validation[best],
                 "last_val_loss": validation[-1], "train_loss_at_best": train[best],
                 "last_train_loss": train[-1], "epochs": len(validation)}
-    message = (f"Overfitting: the validation loss was lowest at epoch {best} "
-               f"({validation[best]:.4g}) and has risen to {validation[-1]:.4g} by epoch "
-               f"{len(validation) - 1}, while the training loss kept falling "
-               f"({train[best]:.4g} → {train[-1]:.4g}). Try: keep the weights of epoch {best} "
-               "(EarlyStopping with restore_best_weights=True), more data, weight decay or "
-               "dropout, or a smaller model.")
+    message = Words("overfitting", best=best, best_loss=f"{validation[best]:.4g}",
+                    last_loss=f"{validation[-1]:.4g}", last_epoch=len(validation) - 1,
+                    train_best=f"{train[best]:.4g}", train_last=f"{train[-1]:.4g}")
     return [Finding("overfitting", "warning", message, evidence)]

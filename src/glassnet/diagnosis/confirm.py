@@ -11,6 +11,8 @@ import numpy as np
 
 from glassnet.diagnosis.checks_optimisation import TrialRun, trial_run
 from glassnet.diagnosis.findings import Finding
+from glassnet.diagnosis.wording import DiagnosisWords as Words
+from glassnet.diagnosis.wording import Joined
 from glassnet.nn import Linear, Module
 
 CONFIRM_STEPS = 50
@@ -42,8 +44,8 @@ def fold_scaling(layer: Linear, mean: np.ndarray, std: np.ndarray) -> None:
 
 
 def _course(losses: list[float]) -> str:
-    verb = "falls" if losses[-1] < losses[0] else "rises"
-    return f"{verb} from {losses[0]:.6g} to {losses[-1]:.6g}"
+    return Words("falls" if losses[-1] < losses[0] else "rises", first=f"{losses[0]:.6g}",
+                 last=f"{losses[-1]:.6g}")
 
 
 def confirm_with_change(finding: Finding, model: Module, optimizer: Any, X: np.ndarray,
@@ -65,8 +67,8 @@ def confirm_with_change(finding: Finding, model: Module, optimizer: Any, X: np.n
                 "changed_steps_run": len(changed.losses) - 1,
                 "unchanged_steps_run": len(baseline.losses) - 1,
                 "improved": _better(changed, baseline)}
-    outcome = (f"Measured on copies: with {change} the loss {_course(changed.losses)} in "
-               f"{evidence['changed_steps_run']} steps, instead of {_unchanged(baseline)}.")
+    outcome = Words("tried_change", change=change, course=_course(changed.losses),
+                    steps=evidence["changed_steps_run"], unchanged=_unchanged(baseline))
     return _with_outcome(finding, evidence, outcome)
 
 
@@ -101,13 +103,12 @@ def confirm_scaling(finding: Finding, model: Module, optimizer: Any, X: np.ndarr
     best = min(runs.values(), key=lambda run: np.nan_to_num(run.losses[-1], nan=np.inf))
     evidence["changed_losses"] = [best.losses[0], best.losses[-1]]
     evidence["changed_steps_run"] = len(best.losses) - 1
-    outcome = (f"Measured on copies: with standardised inputs and the same weights the loss "
-               f"{_course(same_weights.losses)} in {len(same_weights.losses) - 1} steps")
+    folded = ""
     if "same_function" in runs:
-        folded = runs["same_function"]
-        outcome += (f"; with the first layer rescaled to compute the same function, it "
-                    f"{_course(folded.losses)}")
-    outcome += f"; unchanged, it {_unchanged(baseline, verb=False)}."
+        folded = Words("same_function", course=_course(runs["same_function"].losses))
+    outcome = Words("standardised_outcome", course=_course(same_weights.losses),
+                    steps=len(same_weights.losses) - 1, folded=folded,
+                    unchanged=_unchanged(baseline, verb=False))
     return _with_outcome(finding, evidence, outcome)
 
 
@@ -116,19 +117,22 @@ def _better(changed: TrialRun, baseline: TrialRun) -> bool:
                 < np.nan_to_num(baseline.losses[-1], nan=np.inf))
 
 
-def _unchanged(baseline: TrialRun, verb: bool = True) -> str:
-    how = "going" if baseline.finite else "blowing up"
-    if not verb:
-        how = "goes" if baseline.finite else "blows up"
-    text = f"{how} from {baseline.losses[0]:.6g} to {baseline.losses[-1]:.6g}"
-    return text + (" unchanged" if verb else "")
+def _unchanged(baseline: TrialRun, verb: bool = True) -> Words:
+    """How the loss went without the change: "going from a to b unchanged" after "instead of",
+    "goes from a to b" after "unchanged, it"."""
+    if verb:
+        key = "going_unchanged" if baseline.finite else "blowing_up_unchanged"
+    else:
+        key = "goes" if baseline.finite else "blows_up"
+    return Words(key, first=f"{baseline.losses[0]:.6g}", last=f"{baseline.losses[-1]:.6g}")
 
 
-def _with_outcome(finding: Finding, evidence: dict[str, Any], outcome: str) -> Finding:
+def _with_outcome(finding: Finding, evidence: dict[str, Any], outcome: Words) -> Finding:
     severity = finding.severity
     if not evidence["improved"]:
         # the suggested fix did not help when tried: the finding stays, as a hint only
-        outcome += " The change did not help here, so this is a hint rather than the cause."
+        outcome = Joined([outcome, Words("did_not_help")], ("", ""))
         severity = "info"
-    return dataclasses.replace(finding, severity=severity, message=f"{finding.message} {outcome}",
+    message = Words("with_outcome", message=finding.message, outcome=outcome)
+    return dataclasses.replace(finding, severity=severity, message=message,
                                evidence={**finding.evidence, "confirm": evidence})

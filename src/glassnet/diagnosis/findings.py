@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from glassnet.diagnosis.wording import DiagnosisWords, say
+
 # Most severe first: the order of the report's paragraphs.
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 
@@ -16,8 +18,8 @@ class Finding:
     ``code`` names the check (see ``glassnet.diagnosis``), ``severity`` is "error" (the training
     cannot work as set up), "warning" (it will train badly) or "info" (worth knowing);
     ``message`` says it in words, quoting the numbers of ``evidence`` and ending with what to
-    try; ``evidence`` holds those numbers by name, so they can be checked against a direct
-    computation.
+    try (``say("zh")``: in Chinese); ``evidence`` holds those numbers by name, so they can be
+    checked against a direct computation.
     """
 
     code: str
@@ -33,14 +35,21 @@ class Finding:
             )
 
     def __str__(self) -> str:
-        return f"[{self.severity}] {self.code}: {self.message}"
+        return self.say("en")
+
+    def say(self, language: str) -> str:
+        """"[severity] code: message" in ``language``, "en" or "zh" (a message read back from
+        a file, a plain str, stays as it was written)."""
+        return DiagnosisWords("finding", severity=self.severity, code=self.code,
+                              message=self.message).say(language)
 
 
 @dataclass
 class Diagnosis:
     """What ``gn.diagnose`` found: ``findings`` (most severe first) and the sample it used.
 
-    ``str(diagnosis)`` is the report: one paragraph per finding, or a one-line all-clear.
+    ``str(diagnosis)`` is the report: one paragraph per finding, or a one-line all-clear;
+    ``format(language="zh")`` writes it in Chinese.
     """
 
     findings: list[Finding]
@@ -65,10 +74,14 @@ class Diagnosis:
         return all(finding.severity == "info" for finding in self.findings)
 
     def __str__(self) -> str:
+        return self.format()
+
+    def format(self, language: str = "en") -> str:
+        """The report in ``language``: "en" (as ``str``) or "zh"."""
         if not self.findings:
-            return (f"No problems found on a sample of {self.sample_size} rows "
-                    f"({len(self.checked)} checks).")
-        return "\n\n".join(str(finding) for finding in self.findings)
+            return say(DiagnosisWords("all_clear", rows=self.sample_size,
+                                      checks=len(self.checked)), language)
+        return "\n\n".join(finding.say(language) for finding in self.findings)
 
     def __repr__(self) -> str:
         return f"Diagnosis(findings={self.codes}, sample_size={self.sample_size})"

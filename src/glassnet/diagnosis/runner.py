@@ -17,6 +17,7 @@ from glassnet.diagnosis.checks_optimisation import check_learning_rate, check_ov
 from glassnet.diagnosis.confirm import CONFIRMABLE, confirm_with_change
 from glassnet.diagnosis.findings import Diagnosis, Finding
 from glassnet.diagnosis.probe import run_probe, sample_rows, working_copy
+from glassnet.diagnosis.wording import DiagnosisWords as Words
 from glassnet.nn import Module
 from glassnet.training.argument_checks import (
     check_consistent_length,
@@ -85,8 +86,9 @@ def diagnose(
             target, _ = prepare_target(y_sample, task=resolved.task, dtype=X.dtype,
                                        output_shape=output_shape)
         except ValueError as error:  # ShapeError included: the loss cannot take these targets
-            findings.append(Finding("label_mismatch", "error", f"{error} Try: make the targets "
-                                    "match the model's output.", {"error": str(error)}))
+            findings.append(Finding("label_mismatch", "error",
+                                    Words("target_shape", error=str(error)),
+                                    {"error": str(error)}))
     probe = run_probe(model_copy, X_sample, target, resolved.function)
     findings += check_output_kind(probe, resolved)
     findings += check_constant_output(probe, X_sample)

@@ -15,7 +15,7 @@ op names (linear, binary_cross_entropy) are the same in both.
 from __future__ import annotations
 
 import string
-from typing import Any
+from typing import Any, ClassVar
 
 LANGUAGES = ("en", "zh")
 
@@ -110,28 +110,49 @@ PHRASES: dict[str, tuple[str, str]] = {
 
 
 class Words(str):
-    """A phrase of PHRASES with its values: the English text as a str, sayable in Chinese."""
+    """A phrase of ``phrases`` with its values: the English text as a str, sayable in Chinese.
+    A subclass speaks from another table (``phrases``), with the same two languages."""
 
+    phrases: ClassVar[dict[str, tuple[str, str]]] = PHRASES
     key: str
     values: dict[str, Any]
 
     def __new__(cls, key: str, **values: Any) -> Words:
-        text = super().__new__(cls, PHRASES[key][0].format(**values))
+        text = super().__new__(cls, cls.phrases[key][0].format(**values))
         text.key, text.values = key, values
         return text
 
     def say(self, language: str) -> str:
         """This phrase in ``language`` ("en" or "zh"), its Words values said in it too."""
-        template = PHRASES[self.key][LANGUAGES.index(checked_language(language))]
+        template = self.phrases[self.key][LANGUAGES.index(checked_language(language))]
         return template.format(**{name: say(value, language)
                                   for name, value in self.values.items()})
 
     def __reduce__(self) -> tuple[Any, ...]:  # copy and deepcopy keep the phrase
-        return _rebuild, (self.key, self.values)
+        return _rebuild, (type(self), self.key, self.values)
 
 
-def _rebuild(key: str, values: dict[str, Any]) -> Words:
-    return Words(key, **values)
+def _rebuild(cls: type[Words], key: str, values: dict[str, Any]) -> Words:
+    return cls(key, **values)
+
+
+class Joined(str):
+    """Items (Words or plain text) joined with a separator of each language, e.g. "; " and ";"."""
+
+    items: list[Any]
+    separators: tuple[str, str]
+
+    def __new__(cls, items: list[Any], separators: tuple[str, str] = ("; ", ";")) -> Joined:
+        text = super().__new__(cls, separators[0].join(items))
+        text.items, text.separators = list(items), separators
+        return text
+
+    def say(self, language: str) -> str:
+        separator = self.separators[LANGUAGES.index(checked_language(language))]
+        return separator.join(str(say(item, language)) for item in self.items)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.items, self.separators)
 
 
 def gate_words(name: str) -> str:
@@ -140,8 +161,8 @@ def gate_words(name: str) -> str:
 
 
 def say(value: Any, language: str) -> Any:
-    """``value`` in ``language`` when it is Words; anything else as it is."""
-    return value.say(language) if isinstance(value, Words) else value
+    """``value`` in ``language`` when it is Words (or Joined); anything else as it is."""
+    return value.say(language) if isinstance(value, (Words, Joined)) else value
 
 
 def checked_language(language: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import glassnet as gn
+from glassnet.explanations.wording import say
 from glassnet.playground import network
 
 
@@ -43,7 +44,8 @@ def finding_units(evidence: dict[str, Any], layers: dict[str, int], sizes: list[
 
 
 def diagnosis_for_page(session: Any) -> list[dict[str, Any]]:
-    """[{"code", "severity", "message", "units"}] from gn.diagnose on the training rows."""
+    """[{"code", "severity", "message", "message_zh", "units"}] from gn.diagnose on the training
+    rows, the message in English and in Chinese."""
     dataset = session.dataset
     rows = dataset.train_rows
     inputs = dataset.inputs[rows].astype(np.float32)
@@ -54,5 +56,6 @@ def diagnosis_for_page(session: Any) -> list[dict[str, Any]]:
     layers = picture_layers(session.model)
     sizes = network.layer_sizes(session.config, dataset)
     return [{"code": finding.code, "severity": finding.severity, "message": finding.message,
+             "message_zh": say(finding.message, "zh"),
              "units": finding_units(finding.evidence, layers, sizes)}
             for finding in found.findings]
