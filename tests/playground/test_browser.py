@@ -231,7 +231,9 @@ def test_chinese_labels_then_english_again(page: Any) -> None:
     assert "训练损失" in page.inner_text("body")
     page.locator("[data-weight='0.0.0']").click()
     page.wait_for_selector("[data-testid=explanation][data-gradient]")
-    assert "链式法则" in page.get_by_test_id("explanation").inner_text()
+    chain = page.get_by_test_id("explanation").inner_text()
+    assert "链式法则" in chain and "个样本 n 求和" in chain  # gn.explain's chain, in Chinese
+    assert "Σ over" not in chain and "backward hands" not in chain
     screenshot(page, "chinese")
     readme_image(page, "playground_zh")
     language.click()
