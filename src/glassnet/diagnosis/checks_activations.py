@@ -13,6 +13,7 @@ import numpy as np
 from glassnet.diagnosis.findings import Finding
 from glassnet.diagnosis.probe import LayerRecord, Probe
 from glassnet.diagnosis.wording import DiagnosisWords as Words
+from glassnet.nn.registry import layer_type_of
 
 # A layer is reported when at least this fraction of its units is dead / stuck.
 UNIT_FRACTION = 0.25
@@ -25,8 +26,6 @@ STUCK_ROWS = 0.9
 # units that each saturate on most rows, but not on 90 % of them, starve the layer as well.
 SATURATED_PAIRS = 0.5
 DERIVATIVE_MAX = {"Sigmoid": 0.25, "Tanh": 1.0}
-# Layers that act on the last axis of an input with more than two: their units are that axis.
-LAST_AXIS_LAYERS = ("Linear", "Embedding", "LayerNorm")
 
 
 def local_derivative(record: LayerRecord) -> np.ndarray | None:
@@ -70,7 +69,9 @@ def unit_axis(probe: Probe, record: LayerRecord) -> int:
     if z is None or z.ndim <= 2:
         return 1
     made_by = next((earlier for earlier in probe.records if earlier.output is z), None)
-    return z.ndim - 1 if made_by is not None and made_by.kind in LAST_AXIS_LAYERS else 1
+    registration = layer_type_of(type(made_by.module)) if made_by is not None else None
+    last = registration is not None and registration.feature_axis == "last"
+    return z.ndim - 1 if last else 1
 
 
 def as_columns(values: np.ndarray, axis: int) -> np.ndarray:

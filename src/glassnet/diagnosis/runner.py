@@ -19,6 +19,7 @@ from glassnet.diagnosis.findings import Diagnosis, Finding
 from glassnet.diagnosis.probe import run_probe, sample_rows, working_copy
 from glassnet.diagnosis.wording import DiagnosisWords as Words
 from glassnet.nn import Module
+from glassnet.nn.registry import layer_type_of
 from glassnet.training.argument_checks import (
     check_consistent_length,
     check_flag,
@@ -74,9 +75,13 @@ def diagnose(
 
     model_copy, _ = working_copy(model)
     first = first_layer(model_copy)
+    registration = layer_type_of(type(first)) if first is not None else None
+    takes_indices = registration is not None and registration.takes_indices
+    channels_first = registration is not None and registration.feature_axis == "channels"
     findings: list[Finding] = []
-    if first not in INDEX_INPUTS:  # an embedding's inputs are indices, not measurements
-        findings += check_input_scale(X_sample, 1 if first in CHANNELS_FIRST else -1)
+    if not takes_indices:  # an embedding's inputs are indices, not measurements
+        # the first layer says what X's axes are: channels on axis 1, else features last
+        findings += check_input_scale(X_sample, 1 if channels_first else -1)
     output_shape = probe_output_shape(model_copy, X_sample)
     label_findings = check_labels(y_sample, resolved, output_shape)
     findings += label_findings
@@ -117,16 +122,9 @@ def diagnose(
     return Diagnosis(findings, len(rows), CHECKS)
 
 
-# the first layer decides what X's axes are: channels on axis 1 for a convolution or pooling
-# layer, features on the last axis otherwise; an embedding takes indices
-CHANNELS_FIRST = {"Conv1d", "Conv2d", "BatchNorm2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
-                  "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "Dropout2d"}
-INDEX_INPUTS = {"Embedding"}
-
-
-def first_layer(model: Module) -> str | None:
-    """The class name of the first leaf module, in ``modules()`` order."""
-    return next((type(module).__name__ for module in model.modules()
+def first_layer(model: Module) -> Module | None:
+    """The first leaf module, in ``modules()`` order."""
+    return next((module for module in model.modules()
                  if next(module.children(), None) is None), None)
 
 

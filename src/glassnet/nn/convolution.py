@@ -224,6 +224,6 @@ def _conv_settings(spatial: int) -> dict[str, Setting]:
 
 
 register_layer(Conv1d, settings=_conv_settings(1), config=_conv_config, state=_conv_state(1),
-               export=_export_conv)
+               export=_export_conv, feature_axis="channels")
 register_layer(Conv2d, settings=_conv_settings(2), config=_conv_config, state=_conv_state(2),
-               export=_export_conv)
+               export=_export_conv, feature_axis="channels")

@@ -76,4 +76,4 @@ class Dropout2d(Dropout):
 register_layer(Dropout, settings={"p": number(0.0, 1.0)}, export=elementwise("Identity"),
                keeps_shape=True)
 register_layer(Dropout2d, settings={"p": number(0.0, 1.0)}, export=elementwise("Identity"),
-               keeps_shape=True)
+               keeps_shape=True, feature_axis="channels")

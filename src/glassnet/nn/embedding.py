@@ -93,4 +93,6 @@ register_layer(
               "padding_idx": integers(1, 0, 2**31 - 2, optional=True)},
     state=_embedding_state,
     export=_export_embedding,
+    feature_axis="last",  # its output: (…, embedding_dim)
+    takes_indices=True,
 )

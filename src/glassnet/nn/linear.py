@@ -137,5 +137,6 @@ register_layer(
     state=_linear_state,
     export=_export_linear,
     input_shape=lambda layer: (layer.in_features,),
+    feature_axis="last",
 )
 register_layer(Identity, export=elementwise("Identity"), keeps_shape=True)

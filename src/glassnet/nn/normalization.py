@@ -373,6 +373,7 @@ register_layer(
     state=_batch_norm_state,
     export=_export_batch_norm,
     input_shape=lambda layer: (layer.num_features,),
+    feature_axis="channels",  # (N, C) or (N, C, L), as PyTorch's
 )
 register_layer(
     LayerNorm,
@@ -382,4 +383,5 @@ register_layer(
     state=_layer_norm_state,
     export=_export_layer_norm,
     input_shape=lambda layer: layer.normalized_shape,
+    feature_axis="last",
 )

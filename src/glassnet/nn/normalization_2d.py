@@ -67,4 +67,5 @@ register_layer(
     state=_batch_norm_state,
     export=_export_batch_norm_2d,
     keeps_shape=True,
+    feature_axis="channels",
 )

@@ -302,14 +302,14 @@ def _pool_settings(spatial: int, *names: str) -> dict[str, Setting]:
 for _layer in (MaxPool1d, MaxPool2d):
     register_layer(_layer, settings=_pool_settings(_layer.spatial, "kernel_size", "stride",
                                                    "padding", "dilation", "ceil_mode"),
-                   export=_export_max_pool)
+                   export=_export_max_pool, feature_axis="channels")
 register_layer(AvgPool1d, settings=_pool_settings(1, "kernel_size", "stride", "padding",
                                                   "ceil_mode", "count_include_pad"),
-               export=_export_avg_pool)
+               export=_export_avg_pool, feature_axis="channels")
 register_layer(AvgPool2d, settings=_pool_settings(2, "kernel_size", "stride", "padding",
                                                   "ceil_mode", "count_include_pad",
                                                   "divisor_override"),
-               export=_export_avg_pool)
+               export=_export_avg_pool, feature_axis="channels")
 for _layer in (AdaptiveAvgPool1d, AdaptiveAvgPool2d):
     register_layer(_layer, settings=_pool_settings(_layer.spatial, "output_size"),
-                   export=_export_adaptive_avg_pool)
+                   export=_export_adaptive_avg_pool, feature_axis="channels")

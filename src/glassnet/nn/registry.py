@@ -42,6 +42,7 @@ StateSpec = dict[str, tuple[Shape, str]]  # tensor name -> (shape, "float" | "in
 # ``builder`` is glassnet.onnx's GraphBuilder (node, constant, cast, reduce_mean, opset).
 Export = Callable[[Any, Any, str, Shape, str], tuple[str, Shape]]
 
+FEATURE_AXES = (None, "last", "channels")
 SETTING_KINDS = (
     "count", "integer", "flag", "axis", "number", "choice", "shape", "integers", "padding",
 )
@@ -128,6 +129,12 @@ class LayerType:
     and kind, from the (checked) settings alone; ``export`` the ONNX nodes (None: the layer has
     no ONNX form); ``input_shape(layer)`` the sample shape the layer takes (None: it cannot
     tell); ``keeps_shape``: the layer returns samples of its input's shape.
+
+    What its input's axes hold, for ``gn.diagnose``: ``feature_axis`` is "channels" when the
+    layer's features (channels, units) are axis 1 of its input and output, (N, C, L…), as in a
+    convolution, "last" when they are the last axis, (N, …, features), as in Linear, and None
+    when the layer does not decide it (an activation keeps what it is given);
+    ``takes_indices``: its input holds indices, not measurements (an embedding).
     """
 
     name: str
@@ -138,6 +145,8 @@ class LayerType:
     export: Export | None
     input_shape: Callable[[Any], Shape | None] | None
     keeps_shape: bool
+    feature_axis: str | None = None
+    takes_indices: bool = False
 
 
 _BY_NAME: dict[str, LayerType] = {}
@@ -172,6 +181,8 @@ def register_layer(
     export: Export | None = None,
     input_shape: Callable[[Any], Shape | None] | None = None,
     keeps_shape: bool = False,
+    feature_axis: str | None = None,
+    takes_indices: bool = False,
     name: str | None = None,
 ) -> LayerType:
     """Make ``layer`` savable with ``gn.save`` (and exportable to ONNX, given ``export``).
@@ -179,6 +190,7 @@ def register_layer(
     ``settings``: constructor argument -> Setting, the arguments that rebuild the layer.
     ``config``: the settings' values of a layer (default: its attributes of those names).
     ``state``: config -> {tensor name: (shape, "float" | "int64")} (default: no tensors).
+    ``feature_axis`` and ``takes_indices``: what the input's axes hold (see LayerType).
     ``name``: the type name files store (default: the class's name). TypeError or ValueError,
     before anything is registered, for a registration that could not work.
     """
@@ -198,6 +210,9 @@ def register_layer(
             raise TypeError(f"register_layer({name}): setting {setting_name!r} must be a Setting "
                             "(COUNT, FLAG, AXIS, SHAPE, integer(), number(), choice(), "
                             f"integers(), padding()); got {setting!r:.60}.")
+    if feature_axis not in FEATURE_AXES:
+        raise ValueError(f"register_layer({name}): feature_axis must be one of {FEATURE_AXES}; "
+                         f"got {feature_axis!r:.60}.")
     parameters = inspect.signature(layer).parameters
     takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     unknown = [s for s in settings if s not in parameters and not takes_any]
@@ -209,7 +224,7 @@ def register_layer(
         name=name, layer=layer, settings=settings,
         config=config or _attributes_named(settings),
         state=state or _no_tensors, export=export, input_shape=input_shape,
-        keeps_shape=keeps_shape,
+        keeps_shape=keeps_shape, feature_axis=feature_axis, takes_indices=takes_indices,
     )
     _BY_NAME[name] = entry
     _BY_CLASS[layer] = entry
