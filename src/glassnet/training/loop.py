@@ -25,6 +25,7 @@ from glassnet.training.argument_checks import (
     snapshot_modes,
 )
 from glassnet.training.callback_base import Callback, History, TrainingContext, overrides
+from glassnet.training.divergence import check_weights_finite, diverged
 from glassnet.training.fit_checks import (
     check_callbacks,
     check_optimizer_holds_the_model,
@@ -201,7 +202,7 @@ def fit(
             # as a trail of NumPy warnings before it.
             with np.errstate(over="ignore", invalid="ignore"):
                 logs = run(X, y, epoch, data.weights)
-                run.check_weights(epoch)
+                check_weights_finite(model, epoch, context.epochs, run.last_finite)
             if X_val is not None:
                 outputs = forward_in_batches(model, X_val, max(batch_size, VALIDATION_BATCH_SIZE))
                 logs.update(score(outputs, y_val, resolved.function, metric_list, prefix="val_",
@@ -299,7 +300,9 @@ class _EpochRunner:
                                               f"epoch {epoch + 1}, batch {batch + 1}")
                 output = None if outputs is None else detached(outputs)
             if not math.isfinite(loss_value):
-                raise self._diverged(X, epoch, batch, loss_value)
+                raise diverged(X, epoch, batch, loss_value, epochs=self.context.epochs,
+                               batch_size=self.batch_size, last_finite=self.last_finite,
+                               optimizer=self.optimizer)
             self.last_finite = (loss_value, epoch, batch)
             if sharded is None:
                 loss_tensor.backward()
@@ -351,48 +354,6 @@ class _EpochRunner:
         gradients (the optimizer still steps, as for any batch)."""
         losses = self.per_row(output, detached(y_batch))
         return weighted_mean(losses, batch_weights, batch_weight or 1.0)
-
-    def _diverged(
-        self, X: np.ndarray, epoch: int, batch: int, loss_value: float
-    ) -> TrainingDiverged:
-        epochs, steps = self.context.epochs, -(-len(X) // self.batch_size)
-        if self.last_finite is None:
-            before = "no earlier loss was finite"
-        else:
-            value, last_epoch, last_batch = self.last_finite
-            before = (f"the last finite loss was {value:.4g}, at epoch {last_epoch + 1}, "
-                      f"batch {last_batch + 1}")
-        groups = getattr(self.optimizer, "param_groups", None)
-        learning_rate = f" (now {groups[0]['lr']:g})" if groups and "lr" in groups[0] else ""
-        largest_input = float(np.max(np.abs(X))) if X.size else 0.0
-        error = TrainingDiverged(
-            f"Training diverged: the loss became {loss_value} at epoch {epoch + 1}/{epochs}, "
-            f"batch {batch + 1}/{steps}; {before}. No update was made with this batch. Try a "
-            f"lower learning rate{learning_rate}; standardised inputs (e.g. "
-            f"sklearn.preprocessing.StandardScaler; the largest |X| is {largest_input:.3g}); or "
-            "gradient clipping via fit(..., clip_grad_norm=1.0)."
-        )
-        error.epoch, error.batch = epoch, batch
-        error.last_finite_loss = None if self.last_finite is None else self.last_finite[0]
-        return error
-
-    def check_weights(self, epoch: int) -> None:
-        """TrainingDiverged if the epoch's last update made a weight NaN or infinite; later
-        updates are caught by the next loss, but this one would reach checkpoints and backups."""
-        named = getattr(self.model, "named_parameters", None)
-        parameters = named() if callable(named) else enumerate(self.model.parameters())
-        for name, parameter in parameters:
-            if np.isfinite(parameter.data).all():
-                continue
-            value, _, batch = self.last_finite  # the epoch ran, so some loss was finite
-            error = TrainingDiverged(
-                f"Training diverged: the update with the last batch of epoch {epoch + 1}/"
-                f"{self.context.epochs} (batch {batch + 1}, loss {value:.4g}) made {name} NaN or "
-                "infinite. Nothing was saved from this state. Try a lower learning rate, "
-                "standardised inputs, or gradient clipping via fit(..., clip_grad_norm=1.0)."
-            )
-            error.epoch, error.batch, error.last_finite_loss = epoch, batch, value
-            raise error
 
 
 def _ratio(total: float, count: float) -> float:
