@@ -79,7 +79,7 @@ def test_the_summary_of_a_weight_matches_numpy_by_hand(
         check_magnitude(record.weight_gradient, mlp.grad_weight[k])
         if k == len(sizes) - 2:
             assert record.activation is None and record.activation_gain is None
-            assert record.above == ("crossentropy" if loss == "cross_entropy" else "mse")
+            assert record.above == ("cross_entropy" if loss == "cross_entropy" else "mse")
         else:
             slopes, by_hand = record.activation, mlp.slopes[k]
             assert (slopes.activation, slopes.symbol) == (activation, SYMBOLS[activation])

@@ -88,3 +88,14 @@ def test_a_shared_weight_is_summed_over_its_uses_and_gets_no_element_chain():
     assert element.links == () and element.path_count == 2
     assert element.value == pytest.approx(w.grad[1, 2], rel=1e-12)
     assert sum(term.product for term in element.terms) == pytest.approx(element.value)
+
+
+def test_the_summary_and_the_chain_name_the_loss_above_the_last_layer_alike():
+    gn.manual_seed(0)
+    model = gn.nn.Sequential(gn.nn.Linear(2, 3), gn.nn.ReLU(), gn.nn.Linear(3, 1))
+    x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+    loss = gn.functional.binary_cross_entropy_with_logits(model(x), y)
+    summary = gn.explain(loss, model[0].weight).format()
+    chain = gn.explain(loss, model[0].weight, (0, 0)).format()
+    assert "(from binary_cross_entropy_with_logits)" in summary
+    assert "(what binary_cross_entropy_with_logits's backward hands layer 2)" in chain

@@ -170,7 +170,7 @@ def input_name(x: Tensor, number: int) -> str:
 def _above(node: Function | None, number: int) -> str:
     if node is None:
         return Words("the_output")
-    return Words("layer", number=number + 1) if is_layer(node) else node.label
+    return Words("layer", number=number + 1) if is_layer(node) else op_name(node)
 
 
 def layer_records(
