@@ -53,7 +53,7 @@ KINDS = {
     "latency": (2000, None, None),
     "tiny": (TINY_STEPS, None, None),
 }
-MAX_ARCHIVE_BYTES = 64 << 20  # src/glassnet is well under 2 MiB; refuse anything absurd
+MAX_ARCHIVE_BYTES = 64 << 20  # src/glassnet is under 2 MiB; a tree far larger is refused
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -78,11 +78,14 @@ def export_revision(revision: str, into: Path, repository: Path = HERE.parent) -
                  refusal=f"{revision!r} is not a commit of {repository}.").decode().strip()
     git("cat-file", "-e", f"{commit}:src/glassnet/__init__.py",
         refusal=f"{revision} has no src/glassnet package.")
+    # the files' sizes from the tree, before anything is read: "mode type sha size path" lines
+    listing = git("ls-tree", "-r", "-l", commit, "src/glassnet").decode(errors="replace")
+    size = sum(int(line.split()[3]) for line in listing.splitlines() if line.split()[3].isdigit())
+    if size > MAX_ARCHIVE_BYTES:
+        raise SystemExit(f"versus: src/glassnet at {revision} holds {size >> 20} MiB, over "
+                         f"{MAX_ARCHIVE_BYTES >> 20} MiB; expected a source tree.")
     archive = into / "revision.tar"
     archive.write_bytes(git("archive", "--format=tar", commit, "src/glassnet"))
-    if archive.stat().st_size > MAX_ARCHIVE_BYTES:
-        raise SystemExit(f"versus: src/glassnet at {revision} is over {MAX_ARCHIVE_BYTES >> 20} "
-                         "MiB; expected a source tree.")  # fmt: skip
     with tarfile.open(archive) as tar:
         tar.extractall(into, filter="data")
     rename_package(into / "src" / "glassnet", into / RENAMED)

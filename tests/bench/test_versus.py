@@ -88,3 +88,11 @@ def test_head_imports_beside_glassnet_and_trains_the_same_weights(tmp_path, monk
         for name in set(sys.modules) - before:
             if name.split(".")[0] == versus.RENAMED:
                 del sys.modules[name]
+
+
+def test_a_source_tree_over_the_bound_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    _git_checkout()
+    monkeypatch.setattr(versus, "MAX_ARCHIVE_BYTES", 1000)  # src/glassnet is far larger
+    with pytest.raises(SystemExit, match=r"holds \d+ MiB, over 0 MiB; expected a source tree"):
+        versus.export_revision("HEAD", tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing archived or unpacked
