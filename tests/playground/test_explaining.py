@@ -32,6 +32,8 @@ def test_sgd_step_moves_the_weight_by_minus_lr_times_the_explained_gradient(laye
     assert after == pytest.approx(float(expected), rel=1e-6, abs=1e-7)
     assert after == reply["next_weight"]
     assert "∂L/∂" in reply["text"] and f"{reply['gradient']:.6g}" in reply["text"]
+    named = f"∂L/∂w({layer - 1}.{i}→{layer}.{j}) = "  # as the page names the weight
+    assert reply["text"].startswith(named) and reply["text_zh"].startswith(named)
 
 
 def test_the_explained_gradient_is_autograds_on_the_next_batch():

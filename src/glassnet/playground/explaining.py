@@ -50,7 +50,7 @@ def weight_explanation(session: Any, layer: int, i: int, j: int) -> dict[str, An
     before = float(weight.data[j, i])
     after = next_weight(session, layer, i, j)
     lr = session.config.learning_rate
-    label = f"w[{layer}.{i}.{j}]"
+    label = f"w({layer - 1}.{i}→{layer}.{j})"  # as the page names it: from unit i to unit j
     loss_words = "the mean loss over the batch" + (
         " plus the penalty" if network.penalty(session.config, session.model) is not None else "")
     chain = explanation.format(steps=True)
