@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from glassnet.errors import ShapeError
-from glassnet.explanations.wording import Words, checked_language, say
+from glassnet.explanations.wording import Words, checked_language
 
 if TYPE_CHECKING:
     from glassnet.explanations.layer_records import ChainLink, LayerRecord, Magnitude
@@ -290,7 +290,7 @@ def _disambiguate(lines: list[str], terms: list[Term], language: str) -> list[st
     """Lines that read the same (a tensor used twice by one op) get the ops of their path."""
     chains = [term.chain() for term in terms]
     return [
-        f"{line}   {say(Words('via', route=' ← '.join(term.route or term.ops)), language)}"
+        f"{line}   {Words('via', route=' ← '.join(term.route or term.ops)).say(language)}"
         if chains.count(term.chain()) > 1
         else line
         for line, term in zip(lines, terms, strict=True)
